@@ -1,0 +1,115 @@
+#include "common/nats_connection.h"
+
+#include "common/logging.h"
+#include "common/nats_status.h"
+
+namespace switchboard {
+namespace {
+
+// natsOptions is only needed while connecting.
+struct OptionsDeleter {
+  void operator()(natsOptions* opts) const { natsOptions_Destroy(opts); }
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(
+    const NatsConnectionOptions& options, StateListener listener) {
+  std::unique_ptr<NatsConnection> self(new NatsConnection());
+  self->listener_ = std::move(listener);
+
+  natsOptions* raw_opts = nullptr;
+  if (natsStatus s = natsOptions_Create(&raw_opts); s != NATS_OK) {
+    return FromNatsStatus(s, "nats options");
+  }
+  std::unique_ptr<natsOptions, OptionsDeleter> opts(raw_opts);
+  // SetURL accepts a comma-separated list.
+  natsStatus s = natsOptions_SetURL(opts.get(), options.urls.c_str());
+  if (s == NATS_OK && !options.name.empty()) s = natsOptions_SetName(opts.get(), options.name.c_str());
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectWait(opts.get(), absl::ToInt64Milliseconds(options.reconnect_wait));
+  }
+  if (s == NATS_OK) {
+    s = natsOptions_SetTimeout(opts.get(), absl::ToInt64Milliseconds(options.connect_timeout));
+  }
+  // No reconnect buffer: while disconnected, publishes fail at once with a
+  // retryable error instead of piling up unacknowledged in memory.
+  if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts.get(), 0);
+  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), &OnDisconnected, self.get());
+  if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), &OnReconnected, self.get());
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts.get(), &OnClosed, self.get());
+  if (s == NATS_OK && options.retry_on_failed_connect) {
+    s = natsOptions_SetRetryOnFailedConnect(opts.get(), true, &OnConnected, self.get());
+  }
+  if (s != NATS_OK) return FromNatsStatus(s, "nats options");
+
+  s = natsConnection_Connect(&self->conn_, opts.get());
+  if (s == NATS_OK) {
+    self->SetConnected(true);
+  } else if (!(s == NATS_NOT_YET_CONNECTED && options.retry_on_failed_connect)) {
+    return FromNatsStatus(s, "connect to " + options.urls);
+  } else {
+    SB_LOG_WARN("NATS at {} not reachable yet; retrying in the background", options.urls);
+  }
+
+  jsOptions js_opts;
+  jsOptions_Init(&js_opts);
+  js_opts.Wait = absl::ToInt64Milliseconds(options.jetstream_timeout);
+  s = natsConnection_JetStream(&self->js_, self->conn_, &js_opts);
+  if (s != NATS_OK) return FromNatsStatus(s, "jetstream context");
+  return self;
+}
+
+NatsConnection::~NatsConnection() {
+  Close();
+  jsCtx_Destroy(js_);
+  natsConnection_Destroy(conn_);
+}
+
+void NatsConnection::Close() {
+  if (conn_ == nullptr || closed_.exchange(true)) return;
+  if (connected()) natsConnection_FlushTimeout(conn_, 1000);
+  natsConnection_Close(conn_);
+  SetConnected(false);
+}
+
+bool NatsConnection::WaitConnected(absl::Duration timeout) const {
+  auto is_connected = [this] { return connected(); };
+  absl::MutexLock lock(&mu_);
+  return mu_.AwaitWithTimeout(absl::Condition(&is_connected), timeout);
+}
+
+void NatsConnection::SetConnected(bool connected) {
+  bool was;
+  {
+    // Under mu_ so that waiters in WaitConnected re-evaluate their condition.
+    absl::MutexLock lock(&mu_);
+    was = connected_.exchange(connected, std::memory_order_acq_rel);
+  }
+  if (was == connected) return;
+  if (!connected) disconnects_.fetch_add(1, std::memory_order_relaxed);
+  if (listener_) listener_(connected);
+}
+
+void NatsConnection::OnConnected(natsConnection*, void* closure) {
+  SB_LOG_INFO("connected to NATS");
+  static_cast<NatsConnection*>(closure)->SetConnected(true);
+}
+
+void NatsConnection::OnDisconnected(natsConnection*, void* closure) {
+  auto* self = static_cast<NatsConnection*>(closure);
+  if (!self->closed_.load()) SB_LOG_WARN("disconnected from NATS; reconnecting");
+  self->SetConnected(false);
+}
+
+void NatsConnection::OnReconnected(natsConnection*, void* closure) {
+  SB_LOG_INFO("reconnected to NATS");
+  static_cast<NatsConnection*>(closure)->SetConnected(true);
+}
+
+void NatsConnection::OnClosed(natsConnection*, void* closure) {
+  static_cast<NatsConnection*>(closure)->SetConnected(false);
+}
+
+}  // namespace switchboard

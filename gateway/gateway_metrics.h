@@ -1,0 +1,33 @@
+#ifndef SWITCHBOARD_GATEWAY_GATEWAY_METRICS_H_
+#define SWITCHBOARD_GATEWAY_GATEWAY_METRICS_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "gateway/worker_stats.h"
+#include "prometheus/collectable.h"
+
+namespace switchboard::gateway {
+
+// Index of a close code in WorkerStats::closes (the last slot is "other").
+size_t CloseCodeSlot(uint16_t code);
+
+// Exposes the sum of every worker's WorkerStats as Prometheus metrics
+// (docs/operations.md lists them). Collect() runs on the admin thread and only
+// reads; the workers never wait for it.
+class GatewayMetrics : public prometheus::Collectable {
+ public:
+  explicit GatewayMetrics(std::vector<const WorkerStats*> workers);
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+  // Sum over workers, for readiness and tests.
+  int64_t connections() const;
+
+ private:
+  std::vector<const WorkerStats*> workers_;
+};
+
+}  // namespace switchboard::gateway
+
+#endif  // SWITCHBOARD_GATEWAY_GATEWAY_METRICS_H_
