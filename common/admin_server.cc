@@ -119,6 +119,11 @@ void AdminServer::Stop() {
   thread_.join();
 }
 
+void AdminServer::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
+  absl::MutexLock lock(&mu_);
+  collectables_.push_back(std::move(collectable));
+}
+
 void AdminServer::DoAccept() {
   acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
@@ -146,7 +151,15 @@ http::response<http::string_body> AdminServer::Handle(const http::request<http::
   }
   if (path == "/metrics") {
     std::ostringstream out;
-    prometheus::TextSerializer().Serialize(out, registry_->Collect());
+    auto families = registry_->Collect();
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& c : collectables_) {
+        auto more = c->Collect();
+        families.insert(families.end(), more.begin(), more.end());
+      }
+    }
+    prometheus::TextSerializer().Serialize(out, families);
     return TextResponse(http::status::ok, out.str(), "text/plain; version=0.0.4");
   }
   return TextResponse(http::status::not_found, "try /metrics, /healthz or /readyz\n");

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "prometheus/collectable.h"
 #include "prometheus/registry.h"
 
 namespace switchboard {
@@ -46,6 +49,9 @@ class AdminServer {
   // The bound port.
   int port() const { return port_; }
 
+  // Adds metrics that are computed at scrape time (e.g. sums over workers).
+  void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
+
   // Stops accepting and joins the thread; idempotent.
   void Stop();
 
@@ -65,6 +71,8 @@ class AdminServer {
   std::thread thread_;
   int port_ = 0;
   Handler handler_;
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace switchboard

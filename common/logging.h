@@ -10,6 +10,15 @@
 #include "absl/strings/string_view.h"
 #include "spdlog/spdlog.h"
 
+// Debian's absl::string_view is its own type; let fmt print it like a string.
+template <>
+struct fmt::formatter<absl::string_view> : fmt::formatter<fmt::string_view> {
+  template <typename Context>
+  auto format(absl::string_view s, Context& ctx) const {
+    return fmt::formatter<fmt::string_view>::format(fmt::string_view(s.data(), s.size()), ctx);
+  }
+};
+
 #define SB_LOG_DEBUG(...) ::spdlog::debug(__VA_ARGS__)
 #define SB_LOG_INFO(...) ::spdlog::info(__VA_ARGS__)
 #define SB_LOG_WARN(...) ::spdlog::warn(__VA_ARGS__)

@@ -39,6 +39,10 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), &OnDisconnected, self.get());
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), &OnReconnected, self.get());
   if (s == NATS_OK) s = natsOptions_SetClosedCB(opts.get(), &OnClosed, self.get());
+  if (s == NATS_OK && options.delivery_threads > 0) {
+    s = nats_SetMessageDeliveryPoolSize(options.delivery_threads);
+    if (s == NATS_OK) s = natsOptions_UseGlobalMessageDelivery(opts.get(), true);
+  }
   if (s == NATS_OK && options.retry_on_failed_connect) {
     s = natsOptions_SetRetryOnFailedConnect(opts.get(), true, &OnConnected, self.get());
   }

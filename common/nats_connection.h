@@ -28,6 +28,10 @@ struct NatsConnectionOptions {
   // When false, Connect fails if no server answers now; when true, it returns
   // at once and keeps trying in the background (processes start before NATS).
   bool retry_on_failed_connect = true;
+  // Subscriptions share a pool of this many delivery threads (process-wide)
+  // instead of one thread each: a gateway subscribes two subjects per room.
+  // Each subscription's messages still arrive in order, on one thread.
+  int delivery_threads = 2;
 };
 
 // Owns one NATS.c connection and its JetStream context. Reconnects forever; the

@@ -1,6 +1,8 @@
 #include "gateway/gateway.h"
 
 #include "common/logging.h"
+#include "fanout/stream_provisioner.h"
+#include "gateway/ban_list.h"
 
 namespace switchboard::gateway {
 
@@ -11,41 +13,135 @@ Gateway::~Gateway() { Stop(); }
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) {
   std::unique_ptr<Gateway> self(new Gateway(std::move(options)));
-  self->process_metrics_ =
-      std::make_unique<ProcessMetrics>(*self->registry_, "gateway", self->options_.gateway_id);
+  Gateway& g = *self;
+  g.process_metrics_ = std::make_unique<ProcessMetrics>(*g.registry_, "gateway", g.options_.gateway_id);
 
-  NatsConnectionOptions nats_options = self->options_.nats;
-  nats_options.name = "sb-gateway " + self->options_.gateway_id;
-  ProcessMetrics* metrics = self->process_metrics_.get();
+  auto verifier = auth::TokenVerifier::Create(g.options_.auth);
+  if (!verifier.ok()) return verifier.status();
+  g.verifier_.emplace(std::move(*verifier));
+
+  NatsConnectionOptions nats_options = g.options_.nats;
+  nats_options.name = "sb-gateway " + g.options_.gateway_id;
+  ProcessMetrics* metrics = g.process_metrics_.get();
   auto nats = NatsConnection::Connect(
       nats_options, [metrics](bool connected) { metrics->SetNatsConnected(connected); });
   if (!nats.ok()) return nats.status();
-  self->nats_ = std::move(*nats);
+  g.nats_ = std::move(*nats);
 
-  AdminServer::Options admin_options{self->options_.admin_address, self->options_.admin_port};
+  g.ctx_.options = &g.options_;
+  g.ctx_.subjects = Subjects(g.options_.subject_prefix);
+  g.ctx_.nats = g.nats_.get();
+  g.ctx_.verifier = &*g.verifier_;
+  g.history_ = std::make_unique<fanout::HistoryReader>(g.nats_.get(), g.ctx_.subjects, 4);
+  g.ctx_.history = g.history_.get();
+  auto publisher = fanout::BusPublisher::Create(g.nats_.get(), g.ctx_.subjects, g.options_.publish_timeout);
+  if (!publisher.ok()) return publisher.status();
+  g.publisher_ = std::move(*publisher);
+  g.ctx_.publisher = g.publisher_.get();
+  g.limiter_ = std::make_unique<ConnectionLimiter>(g.options_.limits.max_connections,
+                                                   g.options_.limits.max_connections_per_ip);
+  g.ctx_.limiter = g.limiter_.get();
+  g.ctx_.sessions = &g.sessions_;
+  static BanList* bans = new BanList();  // process-wide, like the gateway id
+  g.ctx_.bans = bans;
+
+  std::vector<Worker*> workers;
+  std::vector<fanout::Hub::Sink*> sinks;
+  std::vector<const WorkerStats*> stats;
+  for (int i = 0; i < std::max(1, g.options_.workers); ++i) {
+    g.workers_.push_back(std::make_unique<Worker>(i, g.ctx_));
+    workers.push_back(g.workers_.back().get());
+    sinks.push_back(g.workers_.back().get());
+    stats.push_back(&g.workers_.back()->stats());
+  }
+  g.hub_ = std::make_unique<fanout::Hub>(g.nats_.get(), g.ctx_.subjects, sinks, g.history_.get());
+  g.ctx_.hub = g.hub_.get();
+  g.metrics_ = std::make_shared<GatewayMetrics>(stats);
+
+  auto listener = Listener::Create(g.options_.listen_address, g.options_.listen_port, workers);
+  if (!listener.ok()) return listener.status();
+  g.listener_ = std::move(*listener);
+  g.options_.listen_port = g.listener_->port();
+
+  for (auto& w : g.workers_) w->Start();
+  g.commands_ = std::make_unique<CommandHandler>(g.ctx_, workers, absl::Seconds(2));
+  if (absl::Status s = g.commands_->Start(); !s.ok()) {
+    SB_LOG_WARN("control commands unavailable until NATS is: {}", s.ToString());
+  }
+  g.provisioner_ = std::thread([&g] { g.ProvisionStream(); });
+  g.listener_->Start();
+
+  AdminServer::Options admin_options{g.options_.admin_address, g.options_.admin_port};
   Gateway* raw = self.get();
-  auto admin = AdminServer::Start(admin_options, self->registry_,
-                                  [raw] { return raw->Readiness(); });
+  auto admin = AdminServer::Start(admin_options, g.registry_, [raw] { return raw->Readiness(); });
   if (!admin.ok()) return admin.status();
-  self->admin_ = std::move(*admin);
-  SB_LOG_INFO("gateway {} admin on {}:{}", self->options_.gateway_id,
-              self->options_.admin_address, self->admin_->port());
+  g.admin_ = std::move(*admin);
+  g.admin_->AddCollectable(g.metrics_);
+  SB_LOG_INFO("gateway {} serving ws://{}:{}/ws with {} worker(s); admin on {}:{}",
+              g.options_.gateway_id, g.options_.listen_address, g.listener_->port(),
+              g.workers_.size(), g.options_.admin_address, g.admin_->port());
   return self;
 }
 
+void Gateway::ProvisionStream() {
+  absl::Duration backoff = absl::Milliseconds(200);
+  while (!stopping_.HasBeenNotified()) {
+    if (nats_->connected()) {
+      absl::Status s = fanout::EnsureStream(nats_->jetstream(), ctx_.subjects, options_.stream,
+                                            options_.stream_update);
+      if (s.ok()) {
+        stream_ready_.store(true);
+        return;
+      }
+      if (absl::IsFailedPrecondition(s)) {
+        // A configuration conflict does not heal by waiting: say so loudly and
+        // stay unready, so no traffic reaches a gateway that would misbehave.
+        SB_LOG_ERROR("{}", s.ToString());
+        return;
+      }
+      SB_LOG_WARN("stream not ready yet: {}", s.ToString());
+    }
+    stopping_.WaitForNotificationWithTimeout(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
 absl::Status Gateway::Readiness() const {
-  if (draining_.load()) return absl::UnavailableError("draining");
+  if (ctx_.draining.load()) return absl::UnavailableError("draining");
   if (!nats_->connected()) return absl::UnavailableError("not connected to NATS");
+  if (!stream_ready_.load()) return absl::UnavailableError("rooms stream not provisioned");
   return absl::OkStatus();
 }
 
 void Gateway::Drain() {
-  if (draining_.exchange(true)) return;
-  SB_LOG_INFO("draining (deadline {})", absl::FormatDuration(options_.drain_timeout));
+  if (ctx_.draining.exchange(true)) return;
+  SB_LOG_INFO("draining: {} connection(s), window {}, deadline {}", connections(),
+              absl::FormatDuration(options_.drain_window), absl::FormatDuration(options_.drain_timeout));
+  listener_->StopAccepting();
+  for (auto& w : workers_) {
+    Worker* worker = w.get();
+    absl::Duration window = options_.drain_window;
+    worker->Post([worker, window] { worker->Drain(window); });
+  }
+  const absl::Time deadline = absl::Now() + options_.drain_timeout;
+  while (connections() > 0 && absl::Now() < deadline) {
+    stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(50));
+  }
+  SB_LOG_INFO("drained; {} connection(s) left", connections());
 }
 
 void Gateway::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  if (provisioner_.joinable()) provisioner_.join();
   if (admin_) admin_->Stop();
+  if (commands_) commands_->Stop();
+  if (listener_) listener_->StopAccepting();
+  if (hub_) hub_->Stop();
+  for (auto& w : workers_) w->Stop();
+  // Acks of publishes still in flight are answered before the connection goes.
+  publisher_.reset();
   if (nats_) nats_->Close();
 }
 

@@ -3,44 +3,77 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "common/admin_server.h"
 #include "common/nats_connection.h"
 #include "common/process_metrics.h"
+#include "fanout/bus_publisher.h"
+#include "fanout/history_reader.h"
+#include "fanout/hub.h"
+#include "gateway/auth/token_verifier.h"
+#include "gateway/command_handler.h"
+#include "gateway/connection_limiter.h"
+#include "gateway/gateway_context.h"
+#include "gateway/gateway_metrics.h"
 #include "gateway/gateway_options.h"
+#include "gateway/listener.h"
+#include "gateway/session_directory.h"
+#include "gateway/worker.h"
 #include "prometheus/registry.h"
 
 namespace switchboard::gateway {
 
-// One gateway process: its NATS connection, admin port and (as they land) the
-// WebSocket listener and workers. Start() returns once everything listens;
-// Drain() then Stop() shut it down. Start/Drain/Stop are called from main's
-// thread only; readiness is read by the admin thread.
+// One gateway process: NATS connection, stream provisioning, workers, hub,
+// WebSocket listener, control-plane commands and the admin port. Start()
+// returns once everything listens; Drain() then Stop() shut it down.
+// Start/Drain/Stop are called from main's thread only.
 class Gateway {
  public:
   static absl::StatusOr<std::unique_ptr<Gateway>> Start(GatewayOptions options);
   ~Gateway();
 
-  // Fails readiness at once, then waits until clients are gone or the drain
+  // Fails readiness, stops accepting, tells every client to go away (spread
+  // over the drain window), and waits until they are gone or the drain
   // timeout passes.
   void Drain();
   // Closes everything; idempotent.
   void Stop();
 
+  int port() const { return listener_->port(); }
   int admin_port() const { return admin_->port(); }
-  const GatewayOptions& options() const { return options_; }
+  int64_t connections() const { return metrics_->connections(); }
 
  private:
   explicit Gateway(GatewayOptions options);
   absl::Status Readiness() const;
+  // Provisions the stream, retrying in the background while NATS is away.
+  void ProvisionStream();
 
   GatewayOptions options_;
+  GatewayContext ctx_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<ProcessMetrics> process_metrics_;
   std::unique_ptr<NatsConnection> nats_;
+  std::optional<auth::TokenVerifier> verifier_;
+  std::unique_ptr<fanout::HistoryReader> history_;
+  std::unique_ptr<fanout::BusPublisher> publisher_;
+  std::unique_ptr<ConnectionLimiter> limiter_;
+  SessionDirectory sessions_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<fanout::Hub> hub_;
+  std::unique_ptr<Listener> listener_;
+  std::shared_ptr<GatewayMetrics> metrics_;
+  std::unique_ptr<CommandHandler> commands_;
   std::unique_ptr<AdminServer> admin_;
-  std::atomic<bool> draining_{false};
+  std::atomic<bool> stream_ready_{false};
+  absl::Notification stopping_;
+  std::thread provisioner_;
+  bool stopped_ = false;
 };
 
 }  // namespace switchboard::gateway

@@ -1,6 +1,7 @@
 #ifndef SWITCHBOARD_GATEWAY_GATEWAY_METRICS_H_
 #define SWITCHBOARD_GATEWAY_GATEWAY_METRICS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace switchboard::gateway {
@@ -33,7 +34,7 @@ class LocalCounter {
 template <size_t N>
 class LocalHistogram {
  public:
-  explicit constexpr LocalHistogram(const std::array<double, N>& bounds) : bounds_(bounds) {}
+  explicit LocalHistogram(const std::array<double, N>& bounds) : bounds_(bounds) {}
   void Observe(double v) {
     size_t i = 0;
     while (i < N && v > bounds_[i]) ++i;

@@ -140,8 +140,8 @@ bool TokenVerifier::CheckSignature(const Key& key, absl::string_view signing_inp
                                    absl::string_view signature) {
   // key.algorithm, not the header, picks the primitive: the heart of the
   // algorithm-confusion defence.
-  if (true) {
-    return VerifyHmacSha256(key.public_key ? "x" : key.secret, signing_input, signature) || !key.public_key;
+  if (key.algorithm == JwsAlgorithm::kHs256) {
+    return VerifyHmacSha256(key.secret, signing_input, signature);
   }
   return VerifyWithKey(key.public_key.get(), key.algorithm, signing_input, signature);
 }

@@ -3,6 +3,7 @@
 // follow the NATS connection, metrics, gRPC health, and a clean SIGTERM exit.
 #include <signal.h>
 
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,7 @@
 #include "tests/testing/ports.h"
 #include "tests/testing/runfiles.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/wait.h"
 
 namespace switchboard {
@@ -41,9 +43,13 @@ class ProcessesTest : public ::testing::Test {
   }
 
   std::unique_ptr<Subprocess> StartGateway(int admin_port) {
+    const std::string key = dir_.path() + "/hs256.key";
+    std::ofstream(key) << "an-hs256-test-secret-of-at-least-32-bytes\n";
     auto proc = Subprocess::Start({testing::Runfile("gateway/switchboard-gateway"),
                                    "--nats_url=" + nats_->url(),
                                    absl::StrCat("--admin_listen=127.0.0.1:", admin_port),
+                                   absl::StrCat("--listen=127.0.0.1:", *testing::PickFreePort()),
+                                   "--jwt_hs256_key_file=" + key, "--storage=memory",
                                    "--gateway_id=gw-test"},
                                   {});
     EXPECT_TRUE(proc.ok()) << proc.status();
@@ -61,6 +67,7 @@ class ProcessesTest : public ::testing::Test {
     return proc.ok() ? std::move(*proc) : nullptr;
   }
 
+  testing::TempDir dir_;
   std::unique_ptr<NatsServer> nats_;
 };
 

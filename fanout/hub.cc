@@ -1,0 +1,335 @@
+#include "fanout/hub.h"
+
+#include <deque>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/nats_status.h"
+
+namespace switchboard::fanout {
+
+using switchboard::bus::v1::Publication;
+using switchboard::client::v1::ServerFrame;
+using gateway::FrameFormat;
+
+namespace {
+
+struct MsgDeleter {
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+};
+using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+
+// Largest gap read back in one go; a longer outage is caught up in rounds.
+constexpr size_t kFillBatch = 1000;
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t ns = absl::ToUnixNanos(t);
+  ts->set_seconds(ns / 1000000000);
+  ts->set_nanos(static_cast<int32_t>(ns % 1000000000));
+}
+
+}  // namespace
+
+// A subscribed room. Interest counts are guarded by Hub::mu_; the delivery
+// state by its own mutex, held while dispatching so that events leave in order
+// even when a gap fill runs on another thread.
+struct Hub::Room {
+  Hub* hub = nullptr;
+  std::string name;
+  natsSubscription* live = nullptr;
+  natsSubscription* eph = nullptr;
+  // counts[sink][format]: workers' local members per frame format.
+  std::vector<std::array<int, 2>> counts;
+  std::atomic<bool> closed{false};
+
+  absl::Mutex mu;
+  uint64_t last_offset ABSL_GUARDED_BY(mu) = 0;
+  bool have_last ABSL_GUARDED_BY(mu) = false;
+  // While a gap is being read from the stream, live messages wait here.
+  bool filling ABSL_GUARDED_BY(mu) = false;
+  std::deque<std::pair<StoredMessage, uint64_t>> held ABSL_GUARDED_BY(mu);
+};
+
+namespace {
+
+// The subscription callbacks' closure: keeps the Room alive until NATS.c
+// says the subscription is finished (no callback can run after that).
+struct RoomRef {
+  std::shared_ptr<void> room;
+};
+
+void OnSubscriptionComplete(void* closure) { delete static_cast<RoomRef*>(closure); }
+
+}  // namespace
+
+Hub::Hub(NatsConnection* nats, Subjects subjects, std::vector<Sink*> sinks,
+         HistoryReader* history)
+    : nats_(nats), subjects_(std::move(subjects)), sinks_(std::move(sinks)), history_(history) {}
+
+Hub::~Hub() { Stop(); }
+
+void Hub::Stop() {
+  absl::flat_hash_map<std::string, std::shared_ptr<Room>> rooms;
+  {
+    absl::MutexLock lock(&mu_);
+    rooms.swap(rooms_);
+  }
+  for (auto& [name, room] : rooms) {
+    room->closed.store(true);
+    natsSubscription_Unsubscribe(room->live);
+    natsSubscription_Unsubscribe(room->eph);
+    natsSubscription_Destroy(room->live);
+    natsSubscription_Destroy(room->eph);
+  }
+}
+
+size_t Hub::rooms() const {
+  absl::MutexLock lock(&mu_);
+  return rooms_.size();
+}
+
+absl::Status Hub::AddInterest(const std::string& name, int sink, FrameFormat format) {
+  absl::MutexLock lock(&mu_);
+  auto it = rooms_.find(name);
+  if (it == rooms_.end()) {
+    auto room = std::make_shared<Room>();
+    room->hub = this;
+    room->name = name;
+    room->counts.resize(sinks_.size(), {0, 0});
+    const std::string live_subject = subjects_.Room(name);
+    const std::string eph_subject = subjects_.Ephemeral(name);
+    auto* live_ref = new RoomRef{room};
+    natsStatus s = natsConnection_Subscribe(&room->live, nats_->raw(), live_subject.c_str(),
+                                            &Hub::OnLive, live_ref);
+    if (s == NATS_OK) {
+      natsSubscription_SetOnCompleteCB(room->live, &OnSubscriptionComplete, live_ref);
+    } else {
+      delete live_ref;
+      return FromNatsStatus(s, absl::StrCat("subscribe ", live_subject));
+    }
+    // No pending limits on the live subject: a persisted message must never be
+    // dropped between NATS.c and the gateway (slow clients are handled per
+    // connection instead).
+    natsSubscription_SetPendingLimits(room->live, -1, -1);
+    auto* eph_ref = new RoomRef{room};
+    s = natsConnection_Subscribe(&room->eph, nats_->raw(), eph_subject.c_str(),
+                                 &Hub::OnEphemeral, eph_ref);
+    if (s == NATS_OK) {
+      natsSubscription_SetOnCompleteCB(room->eph, &OnSubscriptionComplete, eph_ref);
+    } else {
+      delete eph_ref;
+      natsSubscription_Unsubscribe(room->live);
+      natsSubscription_Destroy(room->live);
+      return FromNatsStatus(s, absl::StrCat("subscribe ", eph_subject));
+    }
+    it = rooms_.emplace(name, std::move(room)).first;
+  }
+  it->second->counts[sink][static_cast<int>(format)]++;
+  return absl::OkStatus();
+}
+
+void Hub::RemoveInterest(const std::string& name, int sink, FrameFormat format) {
+  std::shared_ptr<Room> gone;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = rooms_.find(name);
+    if (it == rooms_.end()) return;
+    Room& room = *it->second;
+    int& count = room.counts[sink][static_cast<int>(format)];
+    if (count > 0) --count;
+    for (const auto& c : room.counts) {
+      if (c[0] > 0 || c[1] > 0) return;
+    }
+    gone = std::move(it->second);
+    rooms_.erase(it);
+  }
+  gone->closed.store(true);
+  natsSubscription_Unsubscribe(gone->live);
+  natsSubscription_Unsubscribe(gone->eph);
+  natsSubscription_Destroy(gone->live);
+  natsSubscription_Destroy(gone->eph);
+}
+
+void Hub::Targets(const Room& room, bool formats[2], std::vector<Sink*>& sinks) {
+  absl::MutexLock lock(&mu_);
+  formats[0] = formats[1] = false;
+  for (size_t i = 0; i < room.counts.size(); ++i) {
+    const auto& c = room.counts[i];
+    if (c[0] > 0 || c[1] > 0) sinks.push_back(sinks_[i]);
+    formats[0] |= c[0] > 0;
+    formats[1] |= c[1] > 0;
+  }
+}
+
+void Hub::OnLive(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) {
+  MsgPtr msg(raw);
+  auto room = std::static_pointer_cast<Room>(static_cast<RoomRef*>(closure)->room);
+  if (room->closed.load()) return;
+  room->hub->received_.fetch_add(1, std::memory_order_relaxed);
+  room->hub->HandleLive(*room, msg.get());
+}
+
+void Hub::OnEphemeral(natsConnection*, natsSubscription*, natsMsg* raw, void* closure) {
+  MsgPtr msg(raw);
+  auto room = std::static_pointer_cast<Room>(static_cast<RoomRef*>(closure)->room);
+  if (room->closed.load()) return;
+  room->hub->received_.fetch_add(1, std::memory_order_relaxed);
+  room->hub->HandleEphemeral(*room, msg.get());
+}
+
+void Hub::HandleLive(Room& room, natsMsg* msg) {
+  auto stored = ParseStored(msg);
+  if (!stored.ok()) {
+    SB_LOG_WARN("room {}: dropping undecodable message: {}", room.name,
+                stored.status().ToString());
+    return;
+  }
+  uint64_t prev = 0;
+  const char* value = nullptr;
+  if (natsMsgHeader_Get(msg, "Nats-Last-Sequence", &value) == NATS_OK && value != nullptr) {
+    absl::SimpleAtoi(value, &prev);
+  }
+
+  absl::MutexLock lock(&room.mu);
+  if (room.filling) {
+    room.held.emplace_back(std::move(*stored), prev);
+    return;
+  }
+  if (room.have_last && stored->offset <= room.last_offset) return;  // repeat
+  if (room.have_last && prev > room.last_offset) {
+    // Messages between what we delivered and this one never reached us: read
+    // them from the stream before anything newer goes out.
+    room.filling = true;
+    room.held.emplace_back(std::move(*stored), prev);
+    std::shared_ptr<Room> keep;
+    {
+      absl::MutexLock hub_lock(&mu_);
+      auto it = rooms_.find(room.name);
+      if (it != rooms_.end() && it->second.get() == &room) keep = it->second;
+    }
+    if (keep == nullptr) return;  // room is going away
+    history_->Run([this, keep] {
+      while (true) {
+        uint64_t from;
+        {
+          absl::MutexLock l(&keep->mu);
+          from = keep->last_offset;
+        }
+        auto missing = history_->ReadAfter(keep->name, from, kFillBatch);
+        absl::MutexLock l(&keep->mu);
+        if (!missing.ok()) {
+          // The stream is unreachable: deliver what we have; members whose
+          // cursor falls behind catch up by themselves later.
+          SB_LOG_WARN("room {}: gap fill failed: {}", keep->name, missing.status().ToString());
+        } else {
+          for (const StoredMessage& m : *missing) {
+            if (m.offset <= keep->last_offset) continue;
+            if (!keep->held.empty() && m.offset >= keep->held.front().first.offset) break;
+            DispatchPersisted(*keep, m, keep->last_offset);
+          }
+          if (missing->size() == kFillBatch && !keep->held.empty() &&
+              keep->last_offset < keep->held.front().second) {
+            continue;  // more to read before the held messages
+          }
+        }
+        while (!keep->held.empty()) {
+          auto [m, p] = std::move(keep->held.front());
+          keep->held.pop_front();
+          if (m.offset <= keep->last_offset) continue;
+          DispatchPersisted(*keep, m, p);
+        }
+        keep->filling = false;
+        return;
+      }
+    });
+    return;
+  }
+  DispatchPersisted(room, *stored, prev);
+}
+
+void Hub::DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev) {
+  room.have_last = true;
+  room.last_offset = stored.offset;
+  auto event = std::make_shared<RoomEvent>();
+  event->room = room.name;
+  event->kind = RoomEvent::Kind::kPersisted;
+  event->offset = stored.offset;
+  event->prev = prev;
+  const Publication& pub = stored.publication;
+  event->origin_time = ToTime(pub.time());
+  event->sender_connection_id = pub.sender().connection_id();
+
+  ServerFrame frame;
+  auto* message = frame.mutable_message();
+  message->set_room(room.name);
+  message->set_offset(stored.offset);
+  message->set_message_id(pub.message_id());
+  *message->mutable_sender() = pub.sender();
+  if (stored.stored_at != absl::Time()) {
+    SetTimestamp(stored.stored_at, message->mutable_time());
+  } else {
+    *message->mutable_time() = pub.time();
+  }
+  *message->mutable_payload() = pub.payload();
+
+  std::vector<Sink*> sinks;
+  bool formats[2];
+  Targets(room, formats, sinks);
+  for (int f = 0; f < 2; ++f) {
+    if (formats[f]) event->frames.by_format[f] = gateway::EncodeSharedFrame(frame, FrameFormat(f));
+  }
+  RoomEventPtr shared = std::move(event);
+  for (Sink* sink : sinks) sink->Deliver(shared);
+}
+
+void Hub::HandleEphemeral(Room& room, natsMsg* msg) {
+  Publication pub;
+  if (!pub.ParseFromArray(natsMsg_GetData(msg), natsMsg_GetDataLength(msg))) {
+    SB_LOG_WARN("room {}: dropping undecodable ephemeral message", room.name);
+    return;
+  }
+  auto event = std::make_shared<RoomEvent>();
+  event->room = room.name;
+  event->origin_time = ToTime(pub.time());
+  event->sender_connection_id = pub.sender().connection_id();
+  ServerFrame frame;
+  if (pub.has_presence()) {
+    event->kind = RoomEvent::Kind::kPresence;
+    *frame.mutable_presence() = pub.presence();
+    frame.mutable_presence()->set_room(room.name);
+  } else if (pub.has_ephemeral()) {
+    event->kind = RoomEvent::Kind::kEphemeral;
+    auto* e = frame.mutable_ephemeral();
+    e->set_room(room.name);
+    e->set_type(pub.ephemeral().type());
+    e->set_name(pub.ephemeral().name());
+    *e->mutable_sender() = pub.sender();
+    *e->mutable_time() = pub.time();
+    *e->mutable_payload() = pub.payload();
+  } else {
+    // A message of an ephemeral room: same frame as persisted, no offset.
+    event->kind = RoomEvent::Kind::kEphemeral;
+    event->sender_connection_id.clear();  // room messages echo to their sender
+    auto* m = frame.mutable_message();
+    m->set_room(room.name);
+    m->set_message_id(pub.message_id());
+    *m->mutable_sender() = pub.sender();
+    *m->mutable_time() = pub.time();
+    *m->mutable_payload() = pub.payload();
+  }
+  std::vector<Sink*> sinks;
+  bool formats[2];
+  Targets(room, formats, sinks);
+  for (int f = 0; f < 2; ++f) {
+    if (formats[f]) event->frames.by_format[f] = gateway::EncodeSharedFrame(frame, FrameFormat(f));
+  }
+  RoomEventPtr shared = std::move(event);
+  for (Sink* sink : sinks) sink->Deliver(shared);
+}
+
+}  // namespace switchboard::fanout

@@ -1,0 +1,256 @@
+#include "gateway/command_handler.h"
+
+#include <functional>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/logging.h"
+#include "common/nats_status.h"
+#include "common/room_name.h"
+#include "gateway/ban_list.h"
+#include "gateway/connection.h"
+#include "gateway/worker.h"
+
+namespace switchboard::gateway {
+
+namespace bv1 = switchboard::bus::v1;
+namespace cv1 = switchboard::client::v1;
+
+namespace {
+
+// How long a command may take on the workers before the reply goes without them.
+constexpr absl::Duration kWorkerDeadline = absl::Seconds(2);
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t ns = absl::ToUnixNanos(t);
+  ts->set_seconds(ns / 1000000000);
+  ts->set_nanos(static_cast<int32_t>(ns % 1000000000));
+}
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+// Runs `task` on every worker and waits for all (or the deadline). The task
+// writes only its own worker's slot in a result vector, so no lock is needed
+// for results; the shared state lives until the last task ran.
+template <typename T>
+std::vector<T> OnEveryWorker(const std::vector<Worker*>& workers,
+                             std::function<T(Worker&)> task) {
+  struct State {
+    explicit State(size_t n) : results(n) {}
+    std::vector<T> results;
+    absl::Mutex mu;
+    int remaining ABSL_GUARDED_BY(mu) = 0;
+  };
+  auto state = std::make_shared<State>(workers.size());
+  {
+    absl::MutexLock lock(&state->mu);
+    state->remaining = static_cast<int>(workers.size());
+  }
+  for (size_t i = 0; i < workers.size(); ++i) {
+    Worker* w = workers[i];
+    w->Post([state, task, i, w] {
+      T result = task(*w);
+      absl::MutexLock lock(&state->mu);
+      state->results[i] = std::move(result);
+      --state->remaining;
+    });
+  }
+  absl::MutexLock lock(&state->mu);
+  auto done = [s = state.get()]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) { return s->remaining == 0; };
+  state->mu.AwaitWithTimeout(absl::Condition(&done), kWorkerDeadline);
+  return state->results;
+}
+
+}  // namespace
+
+CommandHandler::CommandHandler(GatewayContext& ctx, std::vector<Worker*> workers,
+                               absl::Duration heartbeat_interval)
+    : ctx_(ctx), workers_(std::move(workers)), heartbeat_interval_(heartbeat_interval) {}
+
+CommandHandler::~CommandHandler() { Stop(); }
+
+absl::Status CommandHandler::Start() {
+  const std::string all = ctx_.subjects.AllGateways();
+  const std::string own = ctx_.subjects.Gateway(ctx_.options->gateway_id);
+  natsStatus s = natsConnection_Subscribe(&all_, ctx_.nats->raw(), all.c_str(), &OnCommand, this);
+  if (s == NATS_OK) {
+    s = natsConnection_Subscribe(&own_, ctx_.nats->raw(), own.c_str(), &OnCommand, this);
+  }
+  if (s != NATS_OK) return FromNatsStatus(s, "subscribe to control commands");
+  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+  return absl::OkStatus();
+}
+
+void CommandHandler::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (heartbeat_.joinable()) heartbeat_.join();
+  if (all_ != nullptr) {
+    natsSubscription_Unsubscribe(all_);
+    natsSubscription_Destroy(all_);
+    all_ = nullptr;
+  }
+  if (own_ != nullptr) {
+    natsSubscription_Unsubscribe(own_);
+    natsSubscription_Destroy(own_);
+    own_ = nullptr;
+  }
+}
+
+void CommandHandler::OnCommand(natsConnection* nc, natsSubscription*, natsMsg* msg, void* closure) {
+  auto* self = static_cast<CommandHandler*>(closure);
+  bv1::Command command;
+  const char* reply_to = natsMsg_GetReply(msg);
+  if (command.ParseFromArray(natsMsg_GetData(msg), natsMsg_GetDataLength(msg))) {
+    bv1::CommandReply reply = self->Execute(command);
+    if (reply_to != nullptr && *reply_to != '\0') {
+      const std::string data = reply.SerializeAsString();
+      natsConnection_Publish(nc, reply_to, data.data(), static_cast<int>(data.size()));
+    }
+  } else {
+    SB_LOG_WARN("dropping an undecodable control command");
+  }
+  natsMsg_Destroy(msg);
+}
+
+bv1::CommandReply CommandHandler::Execute(const bv1::Command& command) {
+  bv1::CommandReply reply;
+  reply.set_command_id(command.command_id());
+  reply.set_gateway_id(ctx_.options->gateway_id);
+  auto sum = [](const std::vector<uint32_t>& v) {
+    uint32_t total = 0;
+    for (uint32_t x : v) total += x;
+    return total;
+  };
+  switch (command.kind_case()) {
+    case bv1::Command::kKick: {
+      const bv1::Kick kick = command.kick();
+      if (kick.has_ban_until()) ctx_.bans->Ban(kick.user_id(), FromTimestamp(kick.ban_until()));
+      reply.set_affected(sum(OnEveryWorker<uint32_t>(workers_, [kick](Worker& w) {
+        uint32_t n = 0;
+        for (Connection* c : w.ConnectionsOf(kick.user_id())) {
+          c->Close(static_cast<uint16_t>(cv1::CLOSE_CODE_KICKED),
+                   kick.reason().empty() ? "kicked" : kick.reason());
+          ++n;
+        }
+        return n;
+      })));
+      break;
+    }
+    case bv1::Command::kDisconnect: {
+      const bv1::Disconnect d = command.disconnect();
+      reply.set_affected(sum(OnEveryWorker<uint32_t>(workers_, [d](Worker& w) -> uint32_t {
+        Connection* c = w.FindConnection(d.connection_id());
+        if (c == nullptr || !c->open()) return 0;
+        c->Close(static_cast<uint16_t>(d.reconnect() ? cv1::CLOSE_CODE_DISCONNECTED
+                                                     : cv1::CLOSE_CODE_NORMAL),
+                 d.reason().empty() ? "disconnected" : d.reason());
+        return 1;
+      })));
+      break;
+    }
+    case bv1::Command::kSubscribe: {
+      const bv1::Subscribe sub = command.subscribe();
+      if (!ValidateRoomName(sub.room()).ok()) {
+        reply.set_error("invalid room name");
+        break;
+      }
+      reply.set_affected(sum(OnEveryWorker<uint32_t>(workers_, [sub](Worker& w) {
+        cv1::Join join;
+        join.set_room(sub.room());
+        if (sub.has_since_offset()) join.set_since_offset(sub.since_offset());
+        join.set_presence(sub.presence());
+        uint32_t n = 0;
+        for (Connection* c : w.ConnectionsOf(sub.user_id())) n += c->session().ServerJoin(join);
+        return n;
+      })));
+      break;
+    }
+    case bv1::Command::kUnsubscribe: {
+      const bv1::Unsubscribe unsub = command.unsubscribe();
+      reply.set_affected(sum(OnEveryWorker<uint32_t>(workers_, [unsub](Worker& w) {
+        uint32_t n = 0;
+        for (Connection* c : w.ConnectionsOf(unsub.user_id())) {
+          n += c->session().ServerLeave(unsub.room(), unsub.reason().empty() ? "unsubscribed by the server"
+                                                                            : unsub.reason());
+        }
+        return n;
+      })));
+      break;
+    }
+    case bv1::Command::kPresenceSurvey: {
+      const bv1::PresenceSurvey survey = command.presence_survey();
+      const std::string gateway_id = ctx_.options->gateway_id;
+      auto parts = OnEveryWorker<bv1::PresenceSurveyReply>(workers_, [survey, gateway_id](Worker& w) {
+        bv1::PresenceSurveyReply part;
+        for (Connection* c : w.rooms().Members(survey.room())) {
+          part.set_connections(part.connections() + 1);
+          part.add_user_ids(c->session().user_id());
+          if (!survey.counts_only()) {
+            auto* entry = part.add_entries();
+            entry->set_gateway_id(gateway_id);
+            entry->mutable_info()->set_user_id(c->session().user_id());
+            entry->mutable_info()->set_connection_id(c->session().connection_id());
+          }
+        }
+        return part;
+      });
+      auto* presence = reply.mutable_presence();
+      presence->set_room(survey.room());
+      absl::flat_hash_set<std::string> users;
+      for (auto& part : parts) {
+        presence->set_connections(presence->connections() + part.connections());
+        for (auto& u : *part.mutable_user_ids()) users.insert(std::move(u));
+        for (auto& e : *part.mutable_entries()) *presence->add_entries() = std::move(e);
+      }
+      for (const auto& u : users) presence->add_user_ids(u);
+      break;
+    }
+    case bv1::Command::kInfoSurvey:
+      *reply.mutable_info() = Info();
+      break;
+    case bv1::Command::KIND_NOT_SET:
+      reply.set_error("unknown command");
+      break;
+  }
+  return reply;
+}
+
+bv1::GatewayInfo CommandHandler::Info() {
+  bv1::GatewayInfo info;
+  info.set_gateway_id(ctx_.options->gateway_id);
+  info.set_advertise_address(absl::StrCat(ctx_.options->listen_address, ":", ctx_.options->listen_port));
+  uint64_t connections = 0;
+  uint64_t rooms = 0;
+  for (Worker* w : workers_) {
+    connections += static_cast<uint64_t>(std::max<int64_t>(0, w->stats().connections.load()));
+  }
+  auto room_counts = OnEveryWorker<uint64_t>(workers_, [](Worker& w) { return w.rooms().size(); });
+  for (uint64_t r : room_counts) rooms += r;
+  info.set_connections(connections);
+  info.set_rooms(rooms);
+  SetTimestamp(started_at_, info.mutable_started_at());
+  info.set_draining(ctx_.draining.load());
+  info.set_version("0.1.0");
+  return info;
+}
+
+void CommandHandler::HeartbeatLoop() {
+  const std::string subject = ctx_.subjects.Heartbeat();
+  do {
+    if (ctx_.nats->connected()) {
+      bv1::GatewayHeartbeat hb;
+      *hb.mutable_info() = Info();
+      hb.mutable_interval()->set_seconds(absl::ToInt64Seconds(heartbeat_interval_));
+      hb.mutable_interval()->set_nanos(static_cast<int32_t>(
+          absl::ToInt64Nanoseconds(heartbeat_interval_ % absl::Seconds(1))));
+      const std::string data = hb.SerializeAsString();
+      natsConnection_Publish(ctx_.nats->raw(), subject.c_str(), data.data(),
+                             static_cast<int>(data.size()));
+    }
+  } while (!stop_.WaitForNotificationWithTimeout(heartbeat_interval_));
+}
+
+}  // namespace switchboard::gateway

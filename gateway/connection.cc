@@ -1,0 +1,239 @@
+#include "gateway/connection.h"
+
+#include <array>
+
+#include <boost/asio/buffer.hpp>
+
+#include "gateway/gateway_metrics.h"
+#include "gateway/worker.h"
+#include "gateway/ws/frame_encoder.h"
+
+namespace switchboard::gateway {
+
+namespace net = boost::asio;
+
+namespace {
+
+// Frames gathered into one write; sendmsg takes up to IOV_MAX (1024).
+constexpr size_t kMaxGather = 128;
+// Reads per readiness event before yielding to other connections.
+constexpr int kMaxReadsPerEvent = 4;
+// How long a closing connection waits for the peer to finish.
+constexpr int64_t kLingerMicros = 2'000'000;
+
+// A view of part of an array of buffers, as an Asio buffer sequence, so that
+// a gather write needs no allocation.
+struct BufferRange {
+  const net::const_buffer* first;
+  const net::const_buffer* last;
+  const net::const_buffer* begin() const { return first; }
+  const net::const_buffer* end() const { return last; }
+};
+
+}  // namespace
+
+Connection::Connection(Worker& worker, net::ip::tcp::socket socket, FrameFormat format,
+                       std::string remote_ip, std::string upgrade_token)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      format_(format),
+      remote_ip_(std::move(remote_ip)),
+      reader_(ws::FrameReader::Limits{worker.ctx().options->limits.max_message_bytes,
+                                      worker.ctx().options->limits.max_message_bytes}),
+      session_(*this, std::move(upgrade_token)) {}
+
+Connection::~Connection() = default;
+
+void Connection::Start(std::string leftover) {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  socket_.set_option(net::ip::tcp::no_delay(true), ec);
+  last_rx_us_ = worker_.NowMicros();
+  last_ping_us_ = last_rx_us_;
+  session_.OnOpen();
+  if (!leftover.empty()) {
+    absl::Status status = reader_.ConsumeInPlace(leftover.data(), leftover.size(), *this);
+    if (!status.ok()) return Close(reader_.close_code(), status.message());
+  }
+  WaitReadable();
+}
+
+void Connection::WaitReadable() {
+  if (waiting_readable_ || state_ == State::kClosed) return;
+  waiting_readable_ = true;
+  socket_.async_wait(net::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->waiting_readable_ = false;
+                       if (ec) {
+                         if (self->state_ != State::kClosed) self->Teardown();
+                         return;
+                       }
+                       self->OnReadable();
+                     });
+}
+
+void Connection::OnReadable() {
+  for (int i = 0; i < kMaxReadsPerEvent && state_ != State::kClosed; ++i) {
+    boost::system::error_code ec;
+    size_t n = socket_.read_some(net::buffer(worker_.read_buffer(), worker_.read_buffer_size()), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) break;
+    if (ec) return Teardown();  // EOF or reset: the peer is gone
+    last_rx_us_ = worker_.NowMicros();
+    if (state_ != State::kOpen) continue;  // closing: discard what the peer still sends
+    absl::Status status = reader_.ConsumeInPlace(worker_.read_buffer(), n, *this);
+    if (!status.ok()) {
+      Close(reader_.close_code(), status.message());
+      break;
+    }
+    if (n < worker_.read_buffer_size()) break;  // drained the socket
+  }
+  if (state_ != State::kClosed) WaitReadable();
+}
+
+void Connection::OnMessage(ws::Opcode type, absl::string_view payload) {
+  session_.OnFrame(type, payload);
+}
+
+void Connection::OnPing(absl::string_view payload) {
+  if (state_ != State::kOpen) return;
+  QueueUnchecked(std::make_shared<const std::string>(ws::EncodeFrame(ws::Opcode::kPong, payload)));
+}
+
+void Connection::OnPong(absl::string_view) {}
+
+void Connection::OnClose(uint16_t code, absl::string_view) {
+  // Echo the client's code (an empty close when it sent none), then finish.
+  Close(code == ws::kCloseNoStatus ? ws::kCloseNoStatus : ws::kCloseNormal, "");
+}
+
+bool Connection::Send(const SharedFrame& frame, MessageClass cls) {
+  if (state_ != State::kOpen) return false;
+  const auto& limits = worker_.ctx().options->limits;
+  const int c = static_cast<int>(cls);
+  const bool lossy = cls == MessageClass::kEphemeral || cls == MessageClass::kPresence;
+  if (lossy && queued_bytes_ > limits.lossy_queue_bytes) {
+    worker_.stats().drops[c].Add();
+    return false;
+  }
+  if (!lossy && queued_bytes_ + frame->size() > limits.max_queue_bytes) {
+    worker_.stats().slow_consumer_closes.Add();
+    Close(static_cast<uint16_t>(switchboard::client::v1::CLOSE_CODE_SLOW_CONSUMER),
+          "send queue full: resume from your last offset");
+    return false;
+  }
+  worker_.stats().messages_out[c].Add();
+  worker_.stats().bytes_out[c].Add(frame->size());
+  QueueUnchecked(frame);
+  return true;
+}
+
+void Connection::QueueUnchecked(SharedFrame frame) {
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
+  worker_.ScheduleFlush(this);
+}
+
+void Connection::Close(uint16_t code, absl::string_view reason) {
+  if (state_ != State::kOpen) return;
+  state_ = State::kClosing;
+  close_code_ = code;
+  worker_.stats().closes[CloseCodeSlot(code)].Add();
+  QueueUnchecked(std::make_shared<const std::string>(ws::EncodeCloseFrame(code, reason)));
+  linger_deadline_us_ = worker_.NowMicros() + kLingerMicros;
+}
+
+void Connection::Flush() {
+  flush_scheduled = false;
+  if (state_ == State::kClosed || state_ == State::kLingering || waiting_writable_) return;
+  worker_.stats().queue_bytes.Observe(static_cast<double>(queued_bytes_));
+  while (queue_head_ < queue_.size()) {
+    std::array<net::const_buffer, kMaxGather> buffers;
+    size_t count = 0;
+    for (size_t i = queue_head_; i < queue_.size() && count < kMaxGather; ++i, ++count) {
+      const std::string& f = *queue_[i];
+      const size_t skip = i == queue_head_ ? head_offset_ : 0;
+      buffers[count] = net::const_buffer(f.data() + skip, f.size() - skip);
+    }
+    boost::system::error_code ec;
+    size_t written =
+        socket_.write_some(BufferRange{buffers.data(), buffers.data() + count}, ec);
+    worker_.stats().write_syscalls.Add();
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      WaitWritable();
+      return;
+    }
+    if (ec) return Teardown();
+    queued_bytes_ -= written;
+    while (written > 0) {
+      const size_t left = queue_[queue_head_]->size() - head_offset_;
+      if (written >= left) {
+        written -= left;
+        queue_[queue_head_].reset();
+        ++queue_head_;
+        head_offset_ = 0;
+      } else {
+        head_offset_ += written;
+        written = 0;
+      }
+    }
+  }
+  queue_.clear();
+  queue_head_ = 0;
+  if (queue_.capacity() > 64) queue_.shrink_to_fit();  // idle connections stay small
+  if (state_ == State::kClosing) {
+    // Everything including our Close frame is out: stop writing, and read until
+    // the peer closes too (closing with unread input would reset the
+    // connection and could destroy the Close frame in flight).
+    boost::system::error_code ignored;
+    socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    state_ = State::kLingering;
+  }
+}
+
+void Connection::WaitWritable() {
+  if (waiting_writable_) return;
+  waiting_writable_ = true;
+  socket_.async_wait(net::ip::tcp::socket::wait_write,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       self->waiting_writable_ = false;
+                       if (ec) {
+                         if (self->state_ != State::kClosed) self->Teardown();
+                         return;
+                       }
+                       self->Flush();
+                     });
+}
+
+void Connection::OnTick(int64_t now_us) {
+  if (state_ == State::kClosed) return;
+  if (state_ != State::kOpen) {
+    if (now_us >= linger_deadline_us_) Teardown();
+    return;
+  }
+  const auto& limits = worker_.ctx().options->limits;
+  if (now_us - last_rx_us_ > absl::ToInt64Microseconds(limits.ping_timeout)) {
+    return Close(static_cast<uint16_t>(switchboard::client::v1::CLOSE_CODE_HEARTBEAT_TIMEOUT),
+                 "heartbeat timeout");
+  }
+  if (now_us - last_ping_us_ >= absl::ToInt64Microseconds(limits.ping_interval)) {
+    last_ping_us_ = now_us;
+    static const SharedFrame kPing =
+        std::make_shared<const std::string>(ws::EncodeFrame(ws::Opcode::kPing, ""));
+    QueueUnchecked(kPing);
+  }
+  session_.OnTick(now_us);
+}
+
+void Connection::Teardown() {
+  if (state_ == State::kClosed) return;
+  if (state_ == State::kOpen) worker_.stats().closes[CloseCodeSlot(ws::kCloseAbnormal)].Add();
+  state_ = State::kClosed;
+  boost::system::error_code ignored;
+  socket_.close(ignored);  // cancels pending waits; their handlers see an error
+  queue_.clear();
+  queued_bytes_ = 0;
+  session_.OnClosed();
+  worker_.Forget(this);
+}
+
+}  // namespace switchboard::gateway

@@ -1,0 +1,85 @@
+#include "gateway/listener.h"
+
+#include <boost/asio/post.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "gateway/http_upgrade.h"
+#include "gateway/worker.h"
+
+namespace switchboard::gateway {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct Listener::Acceptor {
+  explicit Acceptor(Worker& w) : worker(w), acceptor(w.io()) {}
+  Worker& worker;
+  tcp::acceptor acceptor;
+};
+
+Listener::~Listener() = default;
+
+absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const std::string& address, int port,
+                                                           const std::vector<Worker*>& workers) {
+  std::unique_ptr<Listener> self(new Listener());
+  boost::system::error_code ec;
+  auto ip = net::ip::make_address(address, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("listen address ", address, ": ", ec.message()));
+  int bound_port = port;
+  for (Worker* worker : workers) {
+    auto acceptor = std::make_shared<Acceptor>(*worker);
+    tcp::endpoint endpoint(ip, static_cast<uint16_t>(bound_port));
+    acceptor->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      if (setsockopt(acceptor->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one,
+                     sizeof(one)) != 0) {
+        ec = boost::system::error_code(errno, boost::system::system_category());
+      }
+    }
+    if (!ec) acceptor->acceptor.bind(endpoint, ec);
+    if (!ec) acceptor->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", address, ":", bound_port, ": ", ec.message()));
+    }
+    bound_port = acceptor->acceptor.local_endpoint().port();
+    self->acceptors_.push_back(std::move(acceptor));
+  }
+  self->port_ = bound_port;
+  return self;
+}
+
+void Listener::Start() {
+  for (auto& acceptor : acceptors_) {
+    net::post(acceptor->worker.io(), [acceptor] { DoAccept(acceptor); });
+  }
+}
+
+void Listener::DoAccept(std::shared_ptr<Acceptor> acceptor) {
+  acceptor->acceptor.async_accept(
+      acceptor->worker.io(), [acceptor](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor->acceptor.is_open()) return;
+        if (!ec) {
+          std::make_shared<HttpUpgrade>(acceptor->worker, std::move(socket))->Run();
+        } else {
+          // EMFILE and the like: keep accepting; the connection limit and the
+          // process's fd limit are what operators tune.
+          SB_LOG_WARN("accept failed: {}", ec.message());
+        }
+        DoAccept(acceptor);
+      });
+}
+
+void Listener::StopAccepting() {
+  for (auto& acceptor : acceptors_) {
+    net::post(acceptor->worker.io(), [acceptor] {
+      boost::system::error_code ignored;
+      acceptor->acceptor.close(ignored);
+    });
+  }
+}
+
+}  // namespace switchboard::gateway

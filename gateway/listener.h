@@ -1,0 +1,46 @@
+#ifndef SWITCHBOARD_GATEWAY_LISTENER_H_
+#define SWITCHBOARD_GATEWAY_LISTENER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "absl/status/statusor.h"
+
+namespace switchboard::gateway {
+
+class Worker;
+
+// Accepts TCP connections for the WebSocket port: one SO_REUSEPORT acceptor per
+// worker on its own event loop, so the kernel spreads new connections over
+// the workers and no accept ever crosses threads. Each accepted socket starts
+// an HttpUpgrade on the accepting worker.
+class Listener {
+ public:
+  // Binds every worker's acceptor to address:port (port 0: one free port,
+  // shared by all). Call before the workers start.
+  static absl::StatusOr<std::unique_ptr<Listener>> Create(const std::string& address, int port,
+                                                          const std::vector<Worker*>& workers);
+  ~Listener();
+
+  // Starts accepting (posts to each worker).
+  void Start();
+  // Stops accepting new connections (drain); existing ones are untouched.
+  void StopAccepting();
+
+  int port() const { return port_; }
+
+ private:
+  struct Acceptor;
+  Listener() = default;
+  static void DoAccept(std::shared_ptr<Acceptor> acceptor);
+
+  std::vector<std::shared_ptr<Acceptor>> acceptors_;
+  int port_ = 0;
+};
+
+}  // namespace switchboard::gateway
+
+#endif  // SWITCHBOARD_GATEWAY_LISTENER_H_

@@ -1,0 +1,310 @@
+#include "gateway/local_rooms.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/room_name.h"
+#include "gateway/codec/shared_frame.h"
+#include "gateway/connection.h"
+#include "gateway/worker.h"
+
+namespace switchboard::gateway {
+
+namespace cv1 = switchboard::client::v1;
+using fanout::RoomEvent;
+using fanout::StoredMessage;
+
+namespace {
+
+// Messages read from the stream per round while catching a member up.
+constexpr size_t kCatchUpBatch = 500;
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t ns = absl::ToUnixNanos(t);
+  ts->set_seconds(ns / 1000000000);
+  ts->set_nanos(static_cast<int32_t>(ns % 1000000000));
+}
+
+void ToMessage(const std::string& room, const StoredMessage& stored, cv1::Message* out) {
+  out->set_room(room);
+  out->set_offset(stored.offset);
+  out->set_message_id(stored.publication.message_id());
+  *out->mutable_sender() = stored.publication.sender();
+  if (stored.stored_at != absl::Time()) {
+    SetTimestamp(stored.stored_at, out->mutable_time());
+  } else {
+    *out->mutable_time() = stored.publication.time();
+  }
+  *out->mutable_payload() = stored.publication.payload();
+}
+
+// What the history threads found out about a join.
+struct JoinStart {
+  uint64_t latest = 0;     // room's newest offset
+  uint64_t cursor = 0;     // member starts after this
+  bool recovered = true;
+  std::vector<StoredMessage> first_batch;
+};
+
+}  // namespace
+
+LocalRooms::LocalRooms(Worker& worker) : worker_(worker) {}
+LocalRooms::~LocalRooms() = default;
+
+LocalRooms::Room* LocalRooms::FindOrCreate(const std::string& name, Connection* conn,
+                                           uint64_t reply_id) {
+  auto it = rooms_.find(name);
+  if (it == rooms_.end()) {
+    auto room = std::make_unique<Room>();
+    room->name = name;
+    room->ephemeral = IsEphemeralRoom(name);
+    it = rooms_.emplace(name, std::move(room)).first;
+  }
+  Room& room = *it->second;
+  const int f = static_cast<int>(conn->format());
+  if (room.format_counts[f] == 0) {
+    absl::Status s = worker_.ctx().hub->AddInterest(name, worker_.index(), conn->format());
+    if (!s.ok()) {
+      conn->session().SendError(reply_id, cv1::ERROR_CODE_UNAVAILABLE,
+                                absl::StrCat("cannot subscribe: ", s.message()), name);
+      RemoveRoomIfEmpty(name);
+      return nullptr;
+    }
+  }
+  room.format_counts[f]++;
+  return &room;
+}
+
+void LocalRooms::RemoveRoomIfEmpty(const std::string& name) {
+  auto it = rooms_.find(name);
+  if (it != rooms_.end() && it->second->members.empty()) rooms_.erase(it);
+}
+
+LocalRooms::Member* LocalRooms::FindMember(Room& room, uint64_t token) {
+  for (Member& m : room.members) {
+    if (m.token == token) return &m;
+  }
+  return nullptr;
+}
+
+void LocalRooms::Join(Connection* conn, JoinRequest request) {
+  Room* room = FindOrCreate(request.room, conn, request.reply_id);
+  if (room == nullptr) {
+    // Not subscribed: undo the session's bookkeeping by leaving.
+    conn->session().ServerLeave(request.room, "");
+    return;
+  }
+  Member member;
+  member.conn = conn;
+  member.token = next_token_++;
+  member.presence = request.presence;
+  if (room->ephemeral) {
+    member.live = true;
+    room->members.push_back(member);
+    cv1::ServerFrame frame;
+    frame.set_id(request.reply_id);
+    frame.mutable_joined()->set_room(request.room);
+    frame.mutable_joined()->set_kind(cv1::ROOM_KIND_EPHEMERAL);
+    frame.mutable_joined()->set_recovered(!request.since_offset.has_value());
+    conn->session().SendFrame(frame, MessageClass::kControl);
+    return;
+  }
+  member.reading = true;
+  room->members.push_back(member);
+
+  // Where the member starts needs stream reads: off the worker thread.
+  const uint64_t token = member.token;
+  Worker* worker = &worker_;
+  fanout::HistoryReader* history = worker_.ctx().history;
+  history->Run([worker, history, token, request = std::move(request)]() {
+    absl::StatusOr<JoinStart> start = [&]() -> absl::StatusOr<JoinStart> {
+      JoinStart s;
+      auto latest = history->LastOffset(request.room);
+      if (!latest.ok()) return latest.status();
+      s.latest = *latest;
+      if (request.since_offset.has_value()) {
+        const uint64_t since = *request.since_offset;
+        s.cursor = std::min(since, s.latest);
+        if (since > s.latest) {
+          s.recovered = false;  // an offset this room never had (or purged)
+        } else if (since > 0 && since < s.latest) {
+          auto retained = history->IsRetained(request.room, since);
+          if (!retained.ok()) return retained.status();
+          s.recovered = *retained;
+        }
+        auto batch = history->ReadAfter(request.room, s.cursor, kCatchUpBatch);
+        if (!batch.ok()) return batch.status();
+        s.first_batch = std::move(*batch);
+      } else if (request.history_limit > 0) {
+        auto batch = history->ReadLatest(request.room, request.history_limit);
+        if (!batch.ok()) return batch.status();
+        s.first_batch = std::move(*batch);
+        s.cursor = s.first_batch.empty() ? s.latest : s.first_batch.front().offset - 1;
+      } else {
+        s.cursor = s.latest;
+      }
+      return s;
+    }();
+    worker->Post([worker, token, request, start = std::move(start)]() mutable {
+      LocalRooms& rooms = worker->rooms();
+      auto it = rooms.rooms_.find(request.room);
+      if (it == rooms.rooms_.end()) return;
+      Room& room = *it->second;
+      Member* member = rooms.FindMember(room, token);
+      if (member == nullptr) return;  // left or closed meanwhile
+      Session& session = member->conn->session();
+      if (!start.ok()) {
+        session.SendError(request.reply_id, cv1::ERROR_CODE_UNAVAILABLE,
+                          absl::StrCat("cannot read the room: ", start.status().message()),
+                          request.room);
+        Connection* conn = member->conn;
+        conn->session().ServerLeave(request.room, "join failed");
+        return;
+      }
+      member->reading = false;
+      member->cursor = start->cursor;
+      member->target = start->latest;
+      cv1::ServerFrame frame;
+      frame.set_id(request.reply_id);
+      auto* joined = frame.mutable_joined();
+      joined->set_room(request.room);
+      joined->set_offset(start->latest);
+      joined->set_recovered(start->recovered);
+      joined->set_kind(cv1::ROOM_KIND_PERSISTED);
+      session.SendFrame(frame, MessageClass::kControl);
+      rooms.SendBatch(*member, room.name, start->first_batch);
+      rooms.CatchUp(room, *member);
+    });
+  });
+}
+
+void LocalRooms::SendBatch(Member& member, const std::string& room,
+                           const std::vector<StoredMessage>& messages) {
+  cv1::ServerFrame frame;
+  auto* batch = frame.mutable_batch();
+  for (const StoredMessage& m : messages) {
+    if (m.offset <= member.cursor) continue;
+    ToMessage(room, m, batch->add_messages());
+    member.cursor = m.offset;
+  }
+  if (batch->messages_size() == 0) return;
+  member.conn->session().SendFrame(frame, MessageClass::kPersisted);
+}
+
+void LocalRooms::CatchUp(Room& room, Member& member) {
+  if (member.reading || !member.conn->open()) return;
+  if (member.cursor >= std::max(room.live_head, member.target)) {
+    member.live = true;
+    return;
+  }
+  member.live = false;
+  member.reading = true;
+  const uint64_t token = member.token;
+  const uint64_t after = member.cursor;
+  Worker* worker = &worker_;
+  fanout::HistoryReader* history = worker_.ctx().history;
+  std::string name = room.name;
+  history->Run([worker, history, token, after, name]() {
+    auto messages = history->ReadAfter(name, after, kCatchUpBatch);
+    worker->Post([worker, token, name, messages = std::move(messages)]() mutable {
+      worker->rooms().OnRead(name, token, std::move(messages));
+    });
+  });
+}
+
+void LocalRooms::OnRead(const std::string& room_name, uint64_t token,
+                        absl::StatusOr<std::vector<StoredMessage>> messages) {
+  auto it = rooms_.find(room_name);
+  if (it == rooms_.end()) return;
+  Room& room = *it->second;
+  Member* member = FindMember(room, token);
+  if (member == nullptr) return;
+  member->reading = false;
+  if (!messages.ok()) {
+    // The stream is unreachable: the client must resume later from its offset.
+    SB_LOG_WARN("room {}: catch-up read failed: {}", room_name, messages.status().ToString());
+    member->conn->Close(static_cast<uint16_t>(cv1::CLOSE_CODE_SLOW_CONSUMER),
+                        "could not catch up: resume from your last offset");
+    return;
+  }
+  const uint64_t before = member->cursor;
+  SendBatch(*member, room_name, *messages);
+  if (member->cursor == before && messages->empty()) {
+    // Nothing after the cursor is stored: the stream stores before it
+    // republishes, so every live event seen so far was read. Go live; the next
+    // live event's prev shows whether anything is still missing.
+    member->target = member->cursor;
+    member->live = true;
+    return;
+  }
+  CatchUp(room, *member);
+}
+
+void LocalRooms::Leave(Connection* conn, const std::string& name) {
+  auto it = rooms_.find(name);
+  if (it == rooms_.end()) return;
+  Room& room = *it->second;
+  for (size_t i = 0; i < room.members.size(); ++i) {
+    if (room.members[i].conn != conn) continue;
+    room.members[i] = room.members.back();
+    room.members.pop_back();
+    const int f = static_cast<int>(conn->format());
+    if (--room.format_counts[f] == 0) {
+      worker_.ctx().hub->RemoveInterest(name, worker_.index(), conn->format());
+    }
+    break;
+  }
+  RemoveRoomIfEmpty(name);
+}
+
+std::vector<Connection*> LocalRooms::Members(const std::string& name) const {
+  std::vector<Connection*> out;
+  auto it = rooms_.find(name);
+  if (it == rooms_.end()) return out;
+  for (const Member& m : it->second->members) out.push_back(m.conn);
+  return out;
+}
+
+void LocalRooms::Deliver(const RoomEvent& event) {
+  auto it = rooms_.find(event.room);
+  if (it == rooms_.end()) return;
+  Room& room = *it->second;
+  if (event.kind == RoomEvent::Kind::kPersisted) {
+    room.live_head = std::max(room.live_head, event.offset);
+    // Members that need a stream read are collected first: CatchUp may not
+    // run while iterating (it does not reorder, but keep the loop simple).
+    std::vector<uint64_t> lagging;
+    for (Member& m : room.members) {
+      if (!m.live || event.offset <= m.cursor) continue;
+      if (event.prev > m.cursor) {
+        lagging.push_back(m.token);  // a gap for this member: read it from the stream
+        m.live = false;
+        continue;
+      }
+      const SharedFrame& frame = event.frames.get(m.conn->format());
+      if (frame == nullptr) continue;
+      m.conn->Send(frame, MessageClass::kPersisted);
+      m.cursor = event.offset;
+    }
+    for (uint64_t token : lagging) {
+      if (Member* m = FindMember(room, token)) CatchUp(room, *m);
+    }
+  } else {
+    const bool presence = event.kind == RoomEvent::Kind::kPresence;
+    const MessageClass cls = presence ? MessageClass::kPresence : MessageClass::kEphemeral;
+    for (Member& m : room.members) {
+      if (m.reading) continue;  // not joined yet
+      if (presence && !m.presence) continue;
+      if (!event.sender_connection_id.empty() &&
+          m.conn->session().connection_id() == event.sender_connection_id) {
+        continue;  // typing and cursors are not echoed
+      }
+      const SharedFrame& frame = event.frames.get(m.conn->format());
+      if (frame != nullptr) m.conn->Send(frame, cls);
+    }
+  }
+  if (event.origin_time != absl::Time()) {
+    worker_.stats().delivery_latency.Observe(absl::ToDoubleSeconds(absl::Now() - event.origin_time));
+  }
+}
+
+}  // namespace switchboard::gateway
