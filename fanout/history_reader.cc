@@ -87,36 +87,44 @@ absl::StatusOr<StoredMessage> HistoryReader::NextFrom(const std::string& subject
 }
 
 absl::StatusOr<std::vector<StoredMessage>> HistoryReader::ReadAfter(absl::string_view room,
-                                                                    uint64_t after,
-                                                                    size_t limit) const {
+                                                                    uint64_t after, size_t limit,
+                                                                    size_t max_bytes) const {
   const std::string subject = subjects_.Publish(room);
   std::vector<StoredMessage> out;
   uint64_t next = after + 1;
-  while (out.size() < limit) {
+  size_t bytes = 0;
+  while (out.size() < limit && bytes < max_bytes) {
     auto m = NextFrom(subject, next);
     if (absl::IsNotFound(m.status())) break;
     if (!m.ok()) return m.status();
     next = m->offset + 1;
+    bytes += m->publication.payload().ByteSizeLong();
     out.push_back(std::move(*m));
   }
   return out;
 }
 
 absl::StatusOr<std::vector<StoredMessage>> HistoryReader::ReadLatest(absl::string_view room,
-                                                                     size_t limit) const {
+                                                                     size_t limit,
+                                                                     size_t max_bytes) const {
   // Direct get can only walk forward, so read the retained window (bounded by
   // the stream's per-room history) and keep its tail.
   std::deque<StoredMessage> tail;
   const std::string subject = subjects_.Publish(room);
   uint64_t next = 1;
+  size_t bytes = 0;
   if (limit == 0) return std::vector<StoredMessage>();
   while (true) {
     auto m = NextFrom(subject, next);
     if (absl::IsNotFound(m.status())) break;
     if (!m.ok()) return m.status();
     next = m->offset + 1;
+    bytes += m->publication.payload().ByteSizeLong();
     tail.push_back(std::move(*m));
-    if (tail.size() > limit) tail.pop_front();
+    while (tail.size() > limit || (bytes > max_bytes && tail.size() > 1)) {
+      bytes -= tail.front().publication.payload().ByteSizeLong();
+      tail.pop_front();
+    }
   }
   return std::vector<StoredMessage>(std::make_move_iterator(tail.begin()),
                                     std::make_move_iterator(tail.end()));

@@ -36,12 +36,16 @@ class HistoryReader {
   HistoryReader(const HistoryReader&) = delete;
   HistoryReader& operator=(const HistoryReader&) = delete;
 
-  // Messages of `room` with offset > `after`, in offset order, at most `limit`.
+  // Messages of `room` with offset > `after`, in offset order: at most `limit`
+  // messages, and it stops after the message that reaches `max_bytes` of
+  // payload (at least one message is returned when there is one).
   absl::StatusOr<std::vector<StoredMessage>> ReadAfter(absl::string_view room, uint64_t after,
-                                                       size_t limit) const;
-  // The `limit` most recent messages of `room`, in offset order.
-  absl::StatusOr<std::vector<StoredMessage>> ReadLatest(absl::string_view room,
-                                                        size_t limit) const;
+                                                       size_t limit,
+                                                       size_t max_bytes = SIZE_MAX) const;
+  // The most recent messages of `room`, in offset order: at most `limit`, and
+  // no more than fit in `max_bytes` of payload (the newest are kept).
+  absl::StatusOr<std::vector<StoredMessage>> ReadLatest(absl::string_view room, size_t limit,
+                                                        size_t max_bytes = SIZE_MAX) const;
   // The offset of the room's newest message; 0 when the room has none.
   absl::StatusOr<uint64_t> LastOffset(absl::string_view room) const;
   // The offset of the room's oldest retained message; 0 when none.

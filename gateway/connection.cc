@@ -19,7 +19,7 @@ constexpr size_t kMaxGather = 128;
 // Reads per readiness event before yielding to other connections.
 constexpr int kMaxReadsPerEvent = 4;
 // How long a closing connection waits for the peer to finish.
-constexpr int64_t kLingerMicros = 2'000'000;
+constexpr int64_t kLingerMicros = 5'000'000;
 
 // A view of part of an array of buffers, as an Asio buffer sequence, so that
 // a gather write needs no allocation.
@@ -91,7 +91,8 @@ void Connection::OnReadable() {
 }
 
 void Connection::OnMessage(ws::Opcode type, absl::string_view payload) {
-  session_.OnFrame(type, payload);
+  // Frames that arrive in the same read as a reason to close are ignored.
+  if (state_ == State::kOpen) session_.OnFrame(type, payload);
 }
 
 void Connection::OnPing(absl::string_view payload) {
@@ -102,7 +103,7 @@ void Connection::OnPing(absl::string_view payload) {
 void Connection::OnPong(absl::string_view) {}
 
 void Connection::OnClose(uint16_t code, absl::string_view) {
-  // Echo the client's code (an empty close when it sent none), then finish.
+  // Answer with 1000 (an empty close when the client sent no code), then finish.
   Close(code == ws::kCloseNoStatus ? ws::kCloseNoStatus : ws::kCloseNormal, "");
 }
 
@@ -118,7 +119,7 @@ bool Connection::Send(const SharedFrame& frame, MessageClass cls) {
   if (!lossy && queued_bytes_ + frame->size() > limits.max_queue_bytes) {
     worker_.stats().slow_consumer_closes.Add();
     Close(static_cast<uint16_t>(switchboard::client::v1::CLOSE_CODE_SLOW_CONSUMER),
-          "send queue full: resume from your last offset");
+          "send queue full: resume from your last offset", /*discard_queued=*/true);
     return false;
   }
   worker_.stats().messages_out[c].Add();
@@ -133,9 +134,16 @@ void Connection::QueueUnchecked(SharedFrame frame) {
   worker_.ScheduleFlush(this);
 }
 
-void Connection::Close(uint16_t code, absl::string_view reason) {
+void Connection::Close(uint16_t code, absl::string_view reason, bool discard_queued) {
   if (state_ != State::kOpen) return;
   state_ = State::kClosing;
+  if (discard_queued && queue_head_ < queue_.size()) {
+    // Keep only the frame being written (cutting it would corrupt the stream),
+    // so the Close frame follows it without waiting behind the backlog.
+    const size_t keep = queue_head_ + (head_offset_ > 0 ? 1 : 0);
+    for (size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i]->size();
+    queue_.resize(keep);
+  }
   close_code_ = code;
   worker_.stats().closes[CloseCodeSlot(code)].Add();
   QueueUnchecked(std::make_shared<const std::string>(ws::EncodeCloseFrame(code, reason)));
@@ -210,6 +218,10 @@ void Connection::OnTick(int64_t now_us) {
     if (now_us >= linger_deadline_us_) Teardown();
     return;
   }
+  // Session deadlines first: a client that never sent Connect is told so
+  // (4003) rather than that it is silent.
+  session_.OnTick(now_us);
+  if (state_ != State::kOpen) return;
   const auto& limits = worker_.ctx().options->limits;
   if (now_us - last_rx_us_ > absl::ToInt64Microseconds(limits.ping_timeout)) {
     return Close(static_cast<uint16_t>(switchboard::client::v1::CLOSE_CODE_HEARTBEAT_TIMEOUT),
@@ -221,7 +233,6 @@ void Connection::OnTick(int64_t now_us) {
         std::make_shared<const std::string>(ws::EncodeFrame(ws::Opcode::kPing, ""));
     QueueUnchecked(kPing);
   }
-  session_.OnTick(now_us);
 }
 
 void Connection::Teardown() {

@@ -46,9 +46,12 @@ class Connection : public std::enable_shared_from_this<Connection>,
   // Returns false if the frame was not queued.
   bool Send(const SharedFrame& frame, MessageClass cls);
 
-  // Sends a Close frame with `code` and `reason` after whatever is queued,
-  // then shuts the socket down. Further sends are ignored. Idempotent.
-  void Close(uint16_t code, absl::string_view reason);
+  // Sends a Close frame with `code` and `reason` after whatever is queued (or,
+  // with `discard_queued`, right after the frame being written: a slow
+  // consumer will resume from its offset anyway), then shuts the socket down.
+  // A peer that does not read it is cut off after a 5 s linger. Further sends
+  // are ignored. Idempotent.
+  void Close(uint16_t code, absl::string_view reason, bool discard_queued = false);
 
   // Writes as much of the queue as the socket takes now (the worker calls this
   // once per loop pass for every connection that queued something).

@@ -15,8 +15,13 @@ using fanout::StoredMessage;
 
 namespace {
 
-// Messages read from the stream per round while catching a member up.
+// Messages read from the stream per round while catching a member up, and
+// the payload bytes per round: a round must fit in a send queue with room to
+// spare, or a resume would end in a slow-consumer close every time.
 constexpr size_t kCatchUpBatch = 500;
+constexpr size_t kCatchUpBytes = 128 * 1024;
+// Payload bytes per MessageBatch frame.
+constexpr size_t kBatchFrameBytes = 32 * 1024;
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   const int64_t ns = absl::ToUnixNanos(t);
@@ -131,11 +136,11 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
           if (!retained.ok()) return retained.status();
           s.recovered = *retained;
         }
-        auto batch = history->ReadAfter(request.room, s.cursor, kCatchUpBatch);
+        auto batch = history->ReadAfter(request.room, s.cursor, kCatchUpBatch, kCatchUpBytes);
         if (!batch.ok()) return batch.status();
         s.first_batch = std::move(*batch);
       } else if (request.history_limit > 0) {
-        auto batch = history->ReadLatest(request.room, request.history_limit);
+        auto batch = history->ReadLatest(request.room, request.history_limit, kCatchUpBytes);
         if (!batch.ok()) return batch.status();
         s.first_batch = std::move(*batch);
         s.cursor = s.first_batch.empty() ? s.latest : s.first_batch.front().offset - 1;
@@ -180,14 +185,21 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
 void LocalRooms::SendBatch(Member& member, const std::string& room,
                            const std::vector<StoredMessage>& messages) {
   cv1::ServerFrame frame;
-  auto* batch = frame.mutable_batch();
+  size_t bytes = 0;
+  auto flush = [&] {
+    if (frame.batch().messages_size() == 0) return;
+    member.conn->session().SendFrame(frame, MessageClass::kPersisted);
+    frame.Clear();
+    bytes = 0;
+  };
   for (const StoredMessage& m : messages) {
     if (m.offset <= member.cursor) continue;
-    ToMessage(room, m, batch->add_messages());
+    ToMessage(room, m, frame.mutable_batch()->add_messages());
     member.cursor = m.offset;
+    bytes += m.publication.payload().ByteSizeLong();
+    if (bytes >= kBatchFrameBytes) flush();
   }
-  if (batch->messages_size() == 0) return;
-  member.conn->session().SendFrame(frame, MessageClass::kPersisted);
+  flush();
 }
 
 void LocalRooms::CatchUp(Room& room, Member& member) {
@@ -197,6 +209,12 @@ void LocalRooms::CatchUp(Room& room, Member& member) {
     return;
   }
   member.live = false;
+  const size_t queue_limit = worker_.ctx().options->limits.max_queue_bytes;
+  if (member.conn->queued_bytes() > queue_limit / 2) {
+    // Let the client read what it has first; RetryDeferred picks this up.
+    deferred_.emplace_back(room.name, member.token);
+    return;
+  }
   member.reading = true;
   const uint64_t token = member.token;
   const uint64_t after = member.cursor;
@@ -204,11 +222,21 @@ void LocalRooms::CatchUp(Room& room, Member& member) {
   fanout::HistoryReader* history = worker_.ctx().history;
   std::string name = room.name;
   history->Run([worker, history, token, after, name]() {
-    auto messages = history->ReadAfter(name, after, kCatchUpBatch);
+    auto messages = history->ReadAfter(name, after, kCatchUpBatch, kCatchUpBytes);
     worker->Post([worker, token, name, messages = std::move(messages)]() mutable {
       worker->rooms().OnRead(name, token, std::move(messages));
     });
   });
+}
+
+void LocalRooms::RetryDeferred() {
+  std::vector<std::pair<std::string, uint64_t>> deferred;
+  deferred.swap(deferred_);
+  for (const auto& [name, token] : deferred) {
+    auto it = rooms_.find(name);
+    if (it == rooms_.end()) continue;
+    if (Member* m = FindMember(*it->second, token)) CatchUp(*it->second, *m);
+  }
 }
 
 void LocalRooms::OnRead(const std::string& room_name, uint64_t token,

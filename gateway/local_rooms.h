@@ -49,6 +49,10 @@ class LocalRooms {
   // A room event from the hub.
   void Deliver(const fanout::RoomEvent& event);
 
+  // Resumes catch-ups that waited for their connection's queue to drain
+  // (called on every worker tick).
+  void RetryDeferred();
+
   size_t size() const { return rooms_.size(); }
   // Local members of `room` (for presence surveys); empty if none.
   std::vector<Connection*> Members(const std::string& room) const;
@@ -84,6 +88,7 @@ class LocalRooms {
   Worker& worker_;
   absl::flat_hash_map<std::string, std::unique_ptr<Room>> rooms_;
   uint64_t next_token_ = 1;
+  std::vector<std::pair<std::string, uint64_t>> deferred_;
 };
 
 }  // namespace switchboard::gateway

@@ -70,8 +70,6 @@ Session::Session(Connection& conn, std::string upgrade_token)
       publish_bucket_(conn.worker().ctx().options->limits.publish_rate,
                       conn.worker().ctx().options->limits.publish_burst) {}
 
-void Session::OnOpen() { opened_us_ = conn_.worker().NowMicros(); }
-
 void Session::SendFrame(const ServerFrame& frame, MessageClass cls) {
   conn_.Send(EncodeSharedFrame(frame, conn_.format()), cls);
 }
@@ -148,55 +146,82 @@ void Session::OnFrame(ws::Opcode type, absl::string_view payload) {
   SendError(frame.id(), cv1::ERROR_CODE_UNSUPPORTED, "unknown frame type");
 }
 
+void Session::OnOpen() {
+  opened_us_ = conn_.worker().NowMicros();
+  // A token on the upgrade authenticates at once: Welcome is pushed without
+  // waiting for Connect (which a client may still send, to resume a session).
+  if (!upgrade_token_.empty()) HandleConnect(0, cv1::Connect());
+}
+
 void Session::HandleConnect(uint64_t id, const cv1::Connect& connect) {
-  if (state_ == State::kConnected) {
-    return SendError(id, cv1::ERROR_CODE_BAD_REQUEST, "already connected");
-  }
   Worker& worker = conn_.worker();
   GatewayContext& ctx = worker.ctx();
-  const std::string token = connect.token().empty() ? upgrade_token_ : connect.token();
-  upgrade_token_.clear();
-  if (token.empty()) {
-    worker.stats().auth_failures[static_cast<int>(auth::AuthFailureReason::kMalformed)].Add();
-    SendError(id, cv1::ERROR_CODE_UNAUTHENTICATED,
-              "no token: send it in Connect.token, the Authorization header or ?token=");
-    return conn_.Close(Code(cv1::CLOSE_CODE_UNAUTHENTICATED), "no token");
+  if (state_ == State::kAwaitConnect) {
+    const std::string token = connect.token().empty() ? upgrade_token_ : connect.token();
+    upgrade_token_.clear();
+    if (token.empty()) {
+      worker.stats().auth_failures[static_cast<int>(auth::AuthFailureReason::kMalformed)].Add();
+      SendError(id, cv1::ERROR_CODE_UNAUTHENTICATED,
+                "no token: send it in Connect.token, the Authorization header or ?token=");
+      return conn_.Close(Code(cv1::CLOSE_CODE_UNAUTHENTICATED), "no token");
+    }
+    auto claims = ctx.verifier->Verify(token, absl::Now());
+    if (!claims.ok()) {
+      auto reason = auth::GetAuthFailureReason(claims.status());
+      if (reason) worker.stats().auth_failures[static_cast<int>(*reason)].Add();
+      SendError(id, cv1::ERROR_CODE_UNAUTHENTICATED, claims.status().message());
+      const bool expired = reason == auth::AuthFailureReason::kExpired;
+      return conn_.Close(
+          Code(expired ? cv1::CLOSE_CODE_TOKEN_EXPIRED : cv1::CLOSE_CODE_UNAUTHENTICATED),
+          claims.status().message());
+    }
+    if (auto until = ctx.bans->BannedUntil(claims->user_id, absl::Now())) {
+      const std::string reason = absl::StrCat(
+          "kicked; retry after ", absl::FormatTime(absl::RFC3339_sec, *until, absl::UTCTimeZone()));
+      SendError(id, cv1::ERROR_CODE_PERMISSION_DENIED, reason);
+      return conn_.Close(Code(cv1::CLOSE_CODE_KICKED), reason);
+    }
+    claims_ = std::move(*claims);
+    state_ = State::kConnected;
+    connection_id_ = absl::StrCat(ctx.options->gateway_id, "-", worker.index(), "-",
+                                  worker.NextConnectionSerial());
+  } else if (!connect.token().empty()) {
+    // Connect on an authenticated session (after a pushed Welcome) resumes a
+    // session id; a token there must be for the same user.
+    auto claims = ctx.verifier->Verify(connect.token(), absl::Now());
+    if (!claims.ok() || claims->user_id != claims_.user_id) {
+      return SendError(id, cv1::ERROR_CODE_UNAUTHENTICATED,
+                       "Connect on an authenticated session must carry the same user's token");
+    }
+    claims_ = std::move(*claims);
+    LeaveForbiddenRooms("the new token does not allow this room");
   }
-  auto claims = ctx.verifier->Verify(token, absl::Now());
-  if (!claims.ok()) {
-    auto reason = auth::GetAuthFailureReason(claims.status());
-    if (reason) worker.stats().auth_failures[static_cast<int>(*reason)].Add();
-    SendError(id, cv1::ERROR_CODE_UNAUTHENTICATED, claims.status().message());
-    const bool expired = reason == auth::AuthFailureReason::kExpired;
-    return conn_.Close(Code(expired ? cv1::CLOSE_CODE_TOKEN_EXPIRED : cv1::CLOSE_CODE_UNAUTHENTICATED),
-                       claims.status().message());
-  }
-  if (auto until = ctx.bans->BannedUntil(claims->user_id, absl::Now())) {
-    const std::string reason =
-        absl::StrCat("kicked; retry after ", absl::FormatTime(absl::RFC3339_sec, *until, absl::UTCTimeZone()));
-    SendError(id, cv1::ERROR_CODE_PERMISSION_DENIED, reason);
-    return conn_.Close(Code(cv1::CLOSE_CODE_KICKED), reason);
-  }
-  claims_ = std::move(*claims);
-  state_ = State::kConnected;
-  connection_id_ = absl::StrCat(ctx.options->gateway_id, "-", worker.index(), "-",
-                                worker.NextConnectionSerial());
+  ClaimSession(connect.session_id());
+  SendWelcome(id);
+  for (const cv1::Join& join : connect.joins()) HandleJoin(id, join);
+}
 
-  // Session ids are unguessable; a client may only take over a session id that
-  // belongs to the same user.
-  SessionDirectory::Holder me{claims_.user_id, connection_id_, &worker};
+void Session::ClaimSession(const std::string& requested) {
+  GatewayContext& ctx = conn_.worker().ctx();
+  if (registered_session_ && (requested.empty() || requested == session_id_)) return;
+  // Session ids are unguessable; a client may only take over a session id
+  // that belongs to the same user.
+  SessionDirectory::Holder me{claims_.user_id, connection_id_, &conn_.worker()};
   SessionDirectory::Holder replaced;
-  session_id_ = connect.session_id();
   bool claimed = false;
-  if (!session_id_.empty() && session_id_.size() <= 64) {
-    claimed = ctx.sessions->Claim(session_id_, me, &replaced);
+  if (!requested.empty() && requested.size() <= 64) {
+    claimed = ctx.sessions->Claim(requested, me, &replaced);
   }
-  if (!claimed) {
+  if (!claimed && registered_session_) return;  // keep the id we have
+  if (registered_session_) ctx.sessions->Release(session_id_, connection_id_);
+  if (claimed) {
+    session_id_ = requested;
+  } else {
     session_id_ = RandomId();
     ctx.sessions->Claim(session_id_, me, nullptr);
   }
   registered_session_ = true;
-  if (replaced.worker != nullptr) {
+  if (replaced.worker != nullptr && replaced.connection_id != connection_id_) {
     Worker* old_worker = replaced.worker;
     std::string old_conn = replaced.connection_id;
     old_worker->Post([old_worker, old_conn] {
@@ -205,7 +230,10 @@ void Session::HandleConnect(uint64_t id, const cv1::Connect& connect) {
       }
     });
   }
+}
 
+void Session::SendWelcome(uint64_t id) {
+  GatewayContext& ctx = conn_.worker().ctx();
   ServerFrame frame;
   frame.set_id(id);
   auto* welcome = frame.mutable_welcome();
@@ -224,8 +252,6 @@ void Session::HandleConnect(uint64_t id, const cv1::Connect& connect) {
   l->set_publish_burst(static_cast<uint32_t>(limits.publish_burst));
   SetTimestamp(claims_.expires_at, welcome->mutable_token_expires_at());
   SendFrame(frame, MessageClass::kControl);
-
-  for (const cv1::Join& join : connect.joins()) HandleJoin(id, join);
 }
 
 bool Session::IsJoined(absl::string_view room) const {
@@ -384,6 +410,10 @@ void Session::HandleEphemeral(uint64_t id, const cv1::EphemeralPublish& ephemera
   if (!IsJoined(ephemeral.room())) {
     return SendError(id, cv1::ERROR_CODE_NOT_JOINED, "join the room first", ephemeral.room());
   }
+  if (!claims_.CanPublish(ephemeral.room())) {
+    return SendError(id, cv1::ERROR_CODE_PERMISSION_DENIED,
+                     "the token does not allow publishing to this room", ephemeral.room());
+  }
   GatewayContext& ctx = conn_.worker().ctx();
   if (ephemeral.payload().ByteSizeLong() > ctx.options->limits.max_payload_bytes) {
     return SendError(id, cv1::ERROR_CODE_PAYLOAD_TOO_LARGE, "payload too large", ephemeral.room());
@@ -414,15 +444,18 @@ void Session::HandleRefresh(uint64_t id, const cv1::RefreshToken& refresh) {
     return SendError(id, cv1::ERROR_CODE_PERMISSION_DENIED, "a refreshed token must be for the same user");
   }
   claims_ = std::move(*claims);
-  // Rooms the new token no longer allows are left.
-  std::vector<std::string> rooms = rooms_;
-  for (const std::string& room : rooms) {
-    if (!claims_.CanJoin(room)) ServerLeave(room, "the refreshed token does not allow this room");
-  }
+  LeaveForbiddenRooms("the refreshed token does not allow this room");
   ServerFrame frame;
   frame.set_id(id);
   SetTimestamp(claims_.expires_at, frame.mutable_token_refreshed()->mutable_token_expires_at());
   SendFrame(frame, MessageClass::kControl);
+}
+
+void Session::LeaveForbiddenRooms(absl::string_view reason) {
+  std::vector<std::string> rooms = rooms_;
+  for (const std::string& room : rooms) {
+    if (!claims_.CanJoin(room)) ServerLeave(room, reason);
+  }
 }
 
 void Session::HandlePresenceQuery(uint64_t id, const cv1::PresenceQuery& query) {

@@ -24,7 +24,8 @@ class Session {
  public:
   Session(Connection& conn, std::string upgrade_token);
 
-  // The WebSocket is open (connect deadline starts).
+  // The WebSocket is open: the connect deadline starts, and a token that came
+  // with the upgrade is verified and answered with a pushed Welcome.
   void OnOpen();
   // One complete data message from the client.
   void OnFrame(ws::Opcode type, absl::string_view payload);
@@ -54,6 +55,9 @@ class Session {
   enum class State : uint8_t { kAwaitConnect, kConnected };
 
   void HandleConnect(uint64_t id, const switchboard::client::v1::Connect& connect);
+  // Takes over `requested` (same user only) or keeps/assigns a session id.
+  void ClaimSession(const std::string& requested);
+  void SendWelcome(uint64_t id);
   void HandleJoin(uint64_t id, const switchboard::client::v1::Join& join);
   void HandleLeave(uint64_t id, const switchboard::client::v1::Leave& leave);
   void HandlePublish(uint64_t id, const switchboard::client::v1::Publish& publish);
@@ -64,6 +68,8 @@ class Session {
   // Counts a publish against the rate limit; false (and an error sent) if over.
   bool TakePublishToken(uint64_t id, absl::string_view room);
   bool IsJoined(absl::string_view room) const;
+  // Leaves every room the current claims no longer allow (Left with `reason`).
+  void LeaveForbiddenRooms(absl::string_view reason);
   void RemoveJoined(absl::string_view room);
 
   Connection& conn_;
