@@ -67,6 +67,7 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(
 
 NatsConnection::~NatsConnection() {
   Close();
+  if (conn_ != nullptr) closed_callback_done_.WaitForNotificationWithTimeout(absl::Seconds(5));
   jsCtx_Destroy(js_);
   natsConnection_Destroy(conn_);
 }
@@ -113,7 +114,9 @@ void NatsConnection::OnReconnected(natsConnection*, void* closure) {
 }
 
 void NatsConnection::OnClosed(natsConnection*, void* closure) {
-  static_cast<NatsConnection*>(closure)->SetConnected(false);
+  auto* self = static_cast<NatsConnection*>(closure);
+  self->SetConnected(false);
+  if (!self->closed_callback_done_.HasBeenNotified()) self->closed_callback_done_.Notify();
 }
 
 }  // namespace switchboard

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
 namespace switchboard {
@@ -81,6 +82,9 @@ class NatsConnection {
   mutable absl::Mutex mu_;
   std::atomic<uint64_t> disconnects_{0};
   std::atomic<bool> closed_{false};
+  // NATS.c calls OnClosed on its own thread after natsConnection_Close; the
+  // destructor waits for it so that no callback runs on a freed object.
+  absl::Notification closed_callback_done_;
 };
 
 }  // namespace switchboard

@@ -2,24 +2,61 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "fanout/stream_provisioner.h"
 
 namespace switchboard::control {
 
+namespace {
+
+// Retry pace of stream provisioning: quick while NATS is merely unreachable,
+// slow while an operator has to fix a conflicting stream.
+constexpr absl::Duration kProvisionRetry = absl::Seconds(1);
+constexpr absl::Duration kProvisionConflictRetry = absl::Seconds(30);
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", what, " ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
 ControlServer::ControlServer(ControlOptions options)
-    : options_(std::move(options)), registry_(std::make_shared<prometheus::Registry>()) {}
+    : options_(std::move(options)),
+      subjects_(options_.subject_prefix),
+      registry_(std::make_shared<prometheus::Registry>()) {}
 
 ControlServer::~ControlServer() { Stop(absl::ZeroDuration()); }
 
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptions options) {
   std::unique_ptr<ControlServer> self(new ControlServer(std::move(options)));
-  self->process_metrics_ =
-      std::make_unique<ProcessMetrics>(*self->registry_, "control", self->options_.control_id);
+  const ControlOptions& opts = self->options_;
+  self->process_metrics_ = std::make_unique<ProcessMetrics>(*self->registry_, "control", opts.control_id);
 
-  NatsConnectionOptions nats_options = self->options_.nats;
-  nats_options.name = "sb-control " + self->options_.control_id;
+  if (opts.api_keys_file.empty()) {
+    SB_LOG_WARN("no --api_keys_file: the control API accepts every caller (development only)");
+    self->auth_ = std::make_unique<ApiKeyAuth>();
+  } else {
+    auto auth = ApiKeyAuth::FromFile(opts.api_keys_file);
+    if (!auth.ok()) return auth.status();
+    self->auth_ = std::move(*auth);
+    SB_LOG_INFO("API key authentication on ({} keys)", self->auth_->key_count());
+  }
+  auto credentials = self->Credentials();
+  if (!credentials.ok()) return credentials.status();
+
+  NatsConnectionOptions nats_options = opts.nats;
+  nats_options.name = "sb-control " + opts.control_id;
+  nats_options.jetstream_timeout = opts.publish_timeout;
   ControlServer* raw = self.get();
   auto nats = NatsConnection::Connect(nats_options, [raw](bool connected) {
     raw->process_metrics_->SetNatsConnected(connected);
@@ -31,42 +68,153 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   if (!nats.ok()) return nats.status();
   self->nats_ = std::move(*nats);
 
+  auto bus = fanout::BusPublisher::Create(self->nats_.get(), self->subjects_, opts.publish_timeout);
+  if (!bus.ok()) return bus.status();
+  self->bus_ = std::move(*bus);
+  // The control plane reads history on its own RPC threads, never via Run().
+  self->history_reader_ =
+      std::make_unique<fanout::HistoryReader>(self->nats_.get(), self->subjects_, /*threads=*/1);
+  self->directory_ = std::make_unique<GatewayDirectory>();
+  if (absl::Status s = self->directory_->Listen(self->nats_.get(), self->subjects_); !s.ok()) {
+    return s;
+  }
+  self->fanout_ =
+      std::make_unique<CommandFanout>(self->nats_.get(), self->subjects_, self->directory_.get());
+  self->commands_ = std::make_unique<GatewayCommands>(self->fanout_.get(), self->directory_.get());
+  self->publisher_ = std::make_unique<RoomPublisher>(self->bus_.get(), opts.max_payload_bytes,
+                                                     opts.publish_timeout + absl::Seconds(5));
+  self->history_query_ = std::make_unique<HistoryQuery>(self->history_reader_.get());
+  self->rpc_metrics_ = std::make_unique<RpcMetrics>(*self->registry_);
+  self->pool_ = std::make_unique<WorkerPool>(opts.rpc_threads, opts.max_queued_rpcs);
+
+  if (absl::Status s = self->ProvisionStream(); !s.ok()) return s;
+
+  ControlServiceBackends backends;
+  backends.auth = self->auth_.get();
+  backends.metrics = self->rpc_metrics_.get();
+  backends.pool = self->pool_.get();
+  backends.publisher = self->publisher_.get();
+  backends.history = self->history_query_.get();
+  backends.commands = self->commands_.get();
+  backends.command_timeout = opts.command_timeout;
+  backends.watch.nats = self->nats_.get();
+  backends.watch.subjects = &self->subjects_;
+  backends.watch.history = self->history_reader_.get();
+  backends.watch.pool = self->pool_.get();
+  backends.watch.metrics = self->rpc_metrics_.get();
+  backends.watch.max_queued_events = opts.watch_max_queued_events;
+  self->service_ = std::make_unique<ControlService>(std::move(backends));
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(self->options_.grpc_address, grpc::InsecureServerCredentials(),
-                           &self->grpc_port_);
+  builder.AddListeningPort(opts.grpc_address, *credentials, &self->grpc_port_);
+  builder.RegisterService(self->service_.get());
   self->grpc_server_ = builder.BuildAndStart();
   if (self->grpc_server_ == nullptr || self->grpc_port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen for gRPC on ", self->options_.grpc_address));
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", opts.grpc_address));
   }
   self->grpc_server_->GetHealthCheckService()->SetServingStatus(self->nats_->connected());
 
-  AdminServer::Options admin_options{self->options_.admin_address, self->options_.admin_port};
-  auto admin = AdminServer::Start(admin_options, self->registry_,
-                                  [raw] { return raw->Readiness(); });
+  AdminServer::Options admin_options{opts.admin_address, opts.admin_port};
+  auto admin = AdminServer::Start(admin_options, self->registry_, [raw] { return raw->Readiness(); });
   if (!admin.ok()) return admin.status();
   self->admin_ = std::move(*admin);
-  SB_LOG_INFO("control {} serving gRPC on port {}, admin on {}:{}", self->options_.control_id,
-              self->grpc_port_, self->options_.admin_address, self->admin_->port());
+  SB_LOG_INFO("control {} serving gRPC{} on port {}, admin on {}:{}", opts.control_id,
+              opts.tls_cert_file.empty() ? "" : " (TLS)", self->grpc_port_, opts.admin_address,
+              self->admin_->port());
   return self;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ControlServer::Credentials() const {
+  const ControlOptions& opts = options_;
+  if (opts.tls_cert_file.empty() != opts.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls_cert_file and --tls_key_file go together");
+  }
+  if (opts.tls_cert_file.empty()) {
+    if (!opts.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError("--tls_client_ca_file needs --tls_cert_file and --tls_key_file");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  auto cert = ReadFile(opts.tls_cert_file, "TLS certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(opts.tls_key_file, "TLS key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!opts.tls_client_ca_file.empty()) {
+    auto ca = ReadFile(opts.tls_client_ca_file, "client CA");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
+absl::Status ControlServer::ProvisionStream() {
+  if (nats_->connected()) {
+    absl::Status s = fanout::EnsureStream(nats_->jetstream(), subjects_, options_.stream,
+                                          options_.stream_update);
+    if (s.ok()) {
+      stream_ready_ = true;
+      return s;
+    }
+    // A conflicting stream is a configuration error: refuse to start, loudly.
+    if (absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s)) return s;
+    SB_LOG_WARN("cannot provision stream {} yet ({}); retrying in the background",
+                subjects_.StreamName(), s.ToString());
+  }
+  stream_thread_ = std::thread([this] { ProvisionLoop(); });
+  return absl::OkStatus();
+}
+
+void ControlServer::ProvisionLoop() {
+  absl::Duration wait = kProvisionRetry;
+  while (true) {
+    {
+      absl::MutexLock lock(&stop_mu_);
+      if (stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait)) return;
+    }
+    if (!nats_->connected()) continue;
+    absl::Status s = fanout::EnsureStream(nats_->jetstream(), subjects_, options_.stream,
+                                          options_.stream_update);
+    if (s.ok()) {
+      SB_LOG_INFO("stream {} provisioned", subjects_.StreamName());
+      stream_ready_ = true;
+      return;
+    }
+    const bool conflict = absl::IsFailedPrecondition(s) || absl::IsInvalidArgument(s);
+    wait = conflict ? kProvisionConflictRetry : kProvisionRetry;
+    if (conflict) {
+      SB_LOG_ERROR("stream {}: {}", subjects_.StreamName(), s.ToString());
+    } else {
+      SB_LOG_WARN("stream {} not provisioned yet: {}", subjects_.StreamName(), s.ToString());
+    }
+  }
 }
 
 absl::Status ControlServer::Readiness() const {
   if (stopped_) return absl::UnavailableError("stopping");
   if (!nats_->connected()) return absl::UnavailableError("not connected to NATS");
+  if (!stream_ready_) return absl::UnavailableError("persisted-rooms stream not provisioned yet");
   return absl::OkStatus();
 }
 
 void ControlServer::Stop(absl::Duration grace) {
   if (stopped_.exchange(true)) return;
+  {
+    absl::MutexLock lock(&stop_mu_);
+    stopping_ = true;
+  }
+  if (stream_thread_.joinable()) stream_thread_.join();
   if (grpc_server_) {
     grpc_server_->GetHealthCheckService()->Shutdown();
-    grpc_server_->Shutdown(std::chrono::system_clock::now() +
-                           absl::ToChronoMilliseconds(grace));
+    grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
     grpc_server_->Wait();
   }
+  // Every call has finished; drain the queue before NATS goes.
+  pool_.reset();
   if (admin_) admin_->Stop();
   if (nats_) nats_->Close();
 }

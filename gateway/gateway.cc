@@ -23,8 +23,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   NatsConnectionOptions nats_options = g.options_.nats;
   nats_options.name = "sb-gateway " + g.options_.gateway_id;
   ProcessMetrics* metrics = g.process_metrics_.get();
-  auto nats = NatsConnection::Connect(
-      nats_options, [metrics](bool connected) { metrics->SetNatsConnected(connected); });
+  Gateway* me = self.get();
+  auto nats = NatsConnection::Connect(nats_options, [metrics, me](bool connected) {
+    metrics->SetNatsConnected(connected);
+    // After a reconnect the stream may be gone (memory storage, a new
+    // cluster): check it again.
+    if (connected) me->reprovision_.store(true);
+  });
   if (!nats.ok()) return nats.status();
   g.nats_ = std::move(*nats);
 
@@ -56,7 +61,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   }
   g.hub_ = std::make_unique<fanout::Hub>(g.nats_.get(), g.ctx_.subjects, sinks, g.history_.get());
   g.ctx_.hub = g.hub_.get();
-  g.metrics_ = std::make_shared<GatewayMetrics>(stats);
+  fanout::Hub* hub = g.hub_.get();
+  g.metrics_ = std::make_shared<GatewayMetrics>(stats, [hub] { return hub->messages_received(); });
 
   auto listener = Listener::Create(g.options_.listen_address, g.options_.listen_port, workers);
   if (!listener.ok()) return listener.status();
@@ -85,24 +91,28 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
 
 void Gateway::ProvisionStream() {
   absl::Duration backoff = absl::Milliseconds(200);
+  bool conflict = false;
   while (!stopping_.HasBeenNotified()) {
-    if (nats_->connected()) {
+    const bool due = !stream_ready_.load() || reprovision_.exchange(false);
+    if (due && !conflict && nats_->connected()) {
       absl::Status s = fanout::EnsureStream(nats_->jetstream(), ctx_.subjects, options_.stream,
                                             options_.stream_update);
       if (s.ok()) {
         stream_ready_.store(true);
-        return;
-      }
-      if (absl::IsFailedPrecondition(s)) {
+        backoff = absl::Milliseconds(200);
+      } else if (absl::IsFailedPrecondition(s)) {
         // A configuration conflict does not heal by waiting: say so loudly and
         // stay unready, so no traffic reaches a gateway that would misbehave.
         SB_LOG_ERROR("{}", s.ToString());
-        return;
+        stream_ready_.store(false);
+        conflict = true;
+      } else {
+        SB_LOG_WARN("stream not ready yet: {}", s.ToString());
+        reprovision_.store(true);
       }
-      SB_LOG_WARN("stream not ready yet: {}", s.ToString());
     }
     stopping_.WaitForNotificationWithTimeout(backoff);
-    backoff = std::min(backoff * 2, absl::Seconds(5));
+    if (reprovision_.load()) backoff = std::min(backoff * 2, absl::Seconds(5));
   }
 }
 

@@ -71,6 +71,7 @@ class Gateway {
   std::unique_ptr<CommandHandler> commands_;
   std::unique_ptr<AdminServer> admin_;
   std::atomic<bool> stream_ready_{false};
+  std::atomic<bool> reprovision_{false};
   absl::Notification stopping_;
   std::thread provisioner_;
   bool stopped_ = false;

@@ -93,8 +93,9 @@ size_t CloseCodeSlot(uint16_t code) {
   return kOtherCloseSlot;
 }
 
-GatewayMetrics::GatewayMetrics(std::vector<const WorkerStats*> workers)
-    : workers_(std::move(workers)) {}
+GatewayMetrics::GatewayMetrics(std::vector<const WorkerStats*> workers,
+                               std::function<uint64_t()> bus_received)
+    : workers_(std::move(workers)), bus_received_(std::move(bus_received)) {}
 
 int64_t GatewayMetrics::connections() const {
   int64_t total = 0;
@@ -124,6 +125,13 @@ std::vector<prometheus::MetricFamily> GatewayMetrics::Collect() const {
   counter("switchboard_gateway_slow_consumer_closes_total",
           "Connections closed because their send queue overflowed with lossless messages",
           [](const WorkerStats& w) { return w.slow_consumer_closes.Get(); });
+  if (bus_received_) {
+    auto f = Family("switchboard_gateway_bus_messages_received_total",
+                    "NATS messages received for rooms with local members (interest-managed)",
+                    MetricType::Counter);
+    AddSample(f, static_cast<double>(bus_received_()));
+    out.push_back(std::move(f));
+  }
   counter("switchboard_gateway_write_syscalls_total", "Socket write calls (gather writes)",
           [](const WorkerStats& w) { return w.write_syscalls.Get(); });
 

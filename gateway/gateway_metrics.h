@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "gateway/worker_stats.h"
@@ -18,7 +19,8 @@ size_t CloseCodeSlot(uint16_t code);
 // reads; the workers never wait for it.
 class GatewayMetrics : public prometheus::Collectable {
  public:
-  explicit GatewayMetrics(std::vector<const WorkerStats*> workers);
+  // `bus_received` reads how many NATS messages the hub received.
+  GatewayMetrics(std::vector<const WorkerStats*> workers, std::function<uint64_t()> bus_received);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -27,6 +29,7 @@ class GatewayMetrics : public prometheus::Collectable {
 
  private:
   std::vector<const WorkerStats*> workers_;
+  std::function<uint64_t()> bus_received_;
 };
 
 }  // namespace switchboard::gateway

@@ -1,0 +1,136 @@
+import type { JsonObject } from '@bufbuild/protobuf';
+import type { Data } from './payload.js';
+import type { SwitchboardError } from './errors.js';
+
+/**
+ * idle: connect() not called yet. connecting: a WebSocket is opening or waiting
+ * for Welcome. connected: Welcome received. reconnecting: waiting for the next
+ * attempt (see StateChange.retryInMs). closed: close() was called or the
+ * gateway closed with a code that forbids reconnecting (see StateChange.error).
+ */
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState;
+  /** Failed connection attempts in a row (0 once connected). */
+  attempt: number;
+  /** reconnecting: milliseconds until the next attempt. */
+  retryInMs?: number;
+  /** The WebSocket close that led here, if any. */
+  closeCode?: number;
+  closeReason?: string;
+  /** closed: why (absent after close()). */
+  error?: SwitchboardError;
+}
+
+export interface Sender {
+  userId: string;
+  connectionId: string;
+}
+
+/** A room message, live or replayed. */
+export interface RoomMessage {
+  room: string;
+  /** Offset in the room, strictly increasing per room; 0 in ephemeral rooms. */
+  offset: number;
+  messageId: string;
+  sender: Sender;
+  time?: Date;
+  data: Data;
+  /** True for history and resume replays (MessageBatch), false for live delivery. */
+  replay: boolean;
+}
+
+export interface TypingEvent {
+  room: string;
+  sender: Sender;
+  time?: Date;
+}
+
+/** An ephemeral event other than typing (custom events and cursors). */
+export interface RoomEvent {
+  room: string;
+  type: 'custom' | 'cursor';
+  name: string;
+  sender: Sender;
+  time?: Date;
+  data: Data;
+}
+
+export interface PresenceMember {
+  userId: string;
+  connectionId: string;
+  meta?: JsonObject;
+  joinedAt?: Date;
+}
+
+export interface PresenceUpdate {
+  room: string;
+  change: 'join' | 'leave';
+  member: PresenceMember;
+}
+
+export interface PresenceSnapshot {
+  room: string;
+  members: PresenceMember[];
+  /** Total connections and distinct users in the room (may exceed members). */
+  connections: number;
+  users: number;
+}
+
+/** Emitted after every resume of a room (a Join with sinceOffset). */
+export interface RecoveredEvent {
+  room: string;
+  /** False when the gateway no longer had every message after sinceOffset: refetch state. */
+  recovered: boolean;
+  sinceOffset: number;
+  /** The room's latest offset at resume time. */
+  offset: number;
+}
+
+export interface JoinResult {
+  room: string;
+  /** The room's latest offset at join time. */
+  offset: number;
+  recovered: boolean;
+  kind: 'persisted' | 'ephemeral';
+}
+
+export interface LeftEvent {
+  room: string;
+  /** Why the server removed the client from the room. */
+  reason: string;
+}
+
+export interface Limits {
+  maxMessageBytes: number;
+  maxPayloadBytes: number;
+  maxRooms: number;
+  publishRate: number;
+  publishBurst: number;
+}
+
+export interface WelcomeInfo {
+  connectionId: string;
+  sessionId: string;
+  userId: string;
+  gatewayId: string;
+  limits?: Limits;
+  tokenExpiresAt?: Date;
+}
+
+export interface ClientEvents {
+  message: RoomMessage;
+  typing: TypingEvent;
+  event: RoomEvent;
+  presence: PresenceUpdate;
+  state: StateChange;
+  recovered: RecoveredEvent;
+  /** Errors nobody awaits (pushed errors, failed re-joins, restored publishes, storage). */
+  error: SwitchboardError;
+  /** The server removed the client from a room. */
+  left: LeftEvent;
+  /** The number of unacknowledged publishes changed. */
+  outbox: { pending: number };
+}

@@ -1,0 +1,202 @@
+// Starts the real Switchboard stack for browser tests: nats-server with
+// JetStream in a temp dir, one gateway serving the demo, a DEV-ONLY HS256 key
+// for tokens. Everything listens on 127.0.0.1 on free ports and is killed by
+// stop() (also registered for process exit, so a failing test leaves nothing
+// running).
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+export const ROOT = resolve(here, '../..');
+const BIN = process.env.SB_BIN_DIR || join(ROOT, 'bazel-bin');
+export const GATEWAY_BIN = join(BIN, 'gateway/switchboard-gateway');
+export const DEVTOKEN_BIN = join(BIN, 'tools/devtoken/devtoken');
+export const NATS_BIN = process.env.SB_NATS_SERVER || '/usr/sbin/nats-server';
+export const STATIC_DIR = process.env.SB_STATIC_DIR || join(ROOT, 'clients/demo');
+
+const execFileAsync = promisify(execFile);
+
+/** A free TCP port on 127.0.0.1 (free when asked; the caller binds it right after). */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Polls `check` (async, returns truthy when done) until `timeoutMs`. */
+export async function until(what, check, timeoutMs = 15000, intervalMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+async function httpOk(url) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+  return res.ok;
+}
+
+export class Stack {
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'sb-browser-'));
+    this.keyFile = join(this.dir, 'dev-hs256.key');
+    writeFileSync(this.keyFile, randomBytes(48).toString('base64'), { mode: 0o600 });
+    this.procs = new Map(); // name -> ChildProcess
+    this.onExit = () => this.killAllSync();
+    process.on('exit', this.onExit);
+  }
+
+  /** The gateway's origin: it serves the demo on GET /. */
+  get origin() {
+    return `http://127.0.0.1:${this.wsPort}`;
+  }
+
+  /**
+   * A second origin serving the same demo files, up while the gateway is down
+   * (a page can reload then). Pages from here pass ?ws= to reach the gateway.
+   */
+  get staticOrigin() {
+    return `http://127.0.0.1:${this.staticPort}`;
+  }
+
+  get wsUrl() {
+    return `ws://127.0.0.1:${this.wsPort}/ws`;
+  }
+
+  async start() {
+    this.natsPort = await freePort();
+    this.natsMonitorPort = await freePort();
+    this.wsPort = await freePort();
+    this.adminPort = await freePort();
+    await this.startStaticServer();
+    this.spawn('nats', NATS_BIN, [
+      '-js', '-sd', join(this.dir, 'jetstream'), '-a', '127.0.0.1', '-p', String(this.natsPort),
+      '-m', String(this.natsMonitorPort), '-n', 'sb-browser-test',
+    ]);
+    await until('nats-server /healthz', () => httpOk(`http://127.0.0.1:${this.natsMonitorPort}/healthz`));
+    await this.startGateway();
+  }
+
+  /** Starts (or restarts) the gateway on the same ports. */
+  async startGateway() {
+    this.gatewayRuns = (this.gatewayRuns ?? 0) + 1;
+    this.spawn('gateway', GATEWAY_BIN, [
+      `--nats_url=nats://127.0.0.1:${this.natsPort}`,
+      `--listen=127.0.0.1:${this.wsPort}`,
+      `--admin_listen=127.0.0.1:${this.adminPort}`,
+      `--gateway_id=gw-browser-${this.gatewayRuns}`,
+      `--jwt_hs256_key_file=${this.keyFile}`,
+      `--static_dir=${STATIC_DIR}`,
+      '--storage=memory',
+      `--allowed_origins=${this.origin},${this.staticOrigin}`,
+      '--drain_window=500ms',
+      '--drain_timeout=2s',
+    ]);
+    await until('gateway /readyz', () => httpOk(`http://127.0.0.1:${this.adminPort}/readyz`), 20000);
+  }
+
+  async startStaticServer() {
+    const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+    this.static = createHttpServer((req, res) => {
+      const path = new URL(req.url, 'http://x').pathname;
+      const name = path === '/' ? 'index.html' : path.slice(1);
+      if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        res.writeHead(404).end();
+        return;
+      }
+      try {
+        const body = readFileSync(join(STATIC_DIR, name));
+        res.writeHead(200, { 'content-type': types[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise((r) => this.static.listen(0, '127.0.0.1', r));
+    this.staticPort = this.static.address().port;
+  }
+
+  /** Stops the gateway: SIGKILL (a crash) or SIGTERM (a drain with GoingAway). */
+  async stopGateway(signal = 'SIGKILL') {
+    await this.kill('gateway', signal);
+  }
+
+  /** A DEV-ONLY token for `user`, allowed in rooms matching `patterns`. */
+  async token(user, patterns = ['chat:*'], extra = []) {
+    const { stdout } = await execFileAsync(DEVTOKEN_BIN, [`--key_file=${this.keyFile}`, ...extra, user, ...patterns]);
+    return stdout.trim();
+  }
+
+  log(name) {
+    try {
+      return readFileSync(join(this.dir, `${name}.log`), 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  spawn(name, bin, args) {
+    const fd = openSync(join(this.dir, `${name}.log`), 'a');
+    const child = spawn(bin, args, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    child.exitPromise = new Promise((r) => child.once('exit', r));
+    this.procs.set(name, child);
+    return child;
+  }
+
+  async kill(name, signal = 'SIGTERM') {
+    const child = this.procs.get(name);
+    if (!child) return;
+    this.procs.delete(name);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await child.exitPromise;
+      clearTimeout(timer);
+    }
+  }
+
+  async stop({ keepDir = false } = {}) {
+    await this.kill('gateway', 'SIGKILL');
+    await this.kill('nats', 'SIGTERM');
+    if (this.static) {
+      const closed = new Promise((r) => this.static.close(r));
+      this.static.closeAllConnections();
+      await closed;
+    }
+    process.off('exit', this.onExit);
+    if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  killAllSync() {
+    for (const child of this.procs.values()) {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.procs.clear();
+  }
+}
