@@ -127,6 +127,10 @@ absl::Status Hub::AddInterest(const std::string& name, int sink, FrameFormat for
       natsSubscription_Destroy(room->live);
       return FromNatsStatus(s, absl::StrCat("subscribe ", eph_subject));
     }
+    // Joined must mean "subscribed": a round trip makes sure the server has
+    // the subscription before the member is told, so that an ephemeral
+    // message published right after the join is not missed.
+    natsConnection_FlushTimeout(nats_->raw(), 2000);
     it = rooms_.emplace(name, std::move(room)).first;
   }
   it->second->counts[sink][static_cast<int>(format)]++;

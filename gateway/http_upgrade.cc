@@ -214,6 +214,8 @@ void HttpUpgrade::Respond(int status, std::string body, const char* content_type
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::server, "switchboard");
   res.set(http::field::content_type, content_type);
+  // The demo is rebuilt in place; make browsers revalidate it.
+  res.set(http::field::cache_control, "no-cache");
   if (status == 426) res.set(http::field::sec_websocket_version, "13");
   res.keep_alive(false);
   res.body() = std::move(body);

@@ -94,8 +94,8 @@ LocalRooms::Member* LocalRooms::FindMember(Room& room, uint64_t token) {
 void LocalRooms::Join(Connection* conn, JoinRequest request) {
   Room* room = FindOrCreate(request.room, conn, request.reply_id);
   if (room == nullptr) {
-    // Not subscribed: undo the session's bookkeeping by leaving.
-    conn->session().ServerLeave(request.room, "");
+    // Not subscribed (the Error was sent): undo the session's bookkeeping.
+    conn->session().AbortJoin(request.room);
     return;
   }
   Member member;
@@ -162,7 +162,7 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
                           absl::StrCat("cannot read the room: ", start.status().message()),
                           request.room);
         Connection* conn = member->conn;
-        conn->session().ServerLeave(request.room, "join failed");
+        conn->session().AbortJoin(request.room);
         return;
       }
       member->reading = false;

@@ -316,6 +316,12 @@ bool Session::ServerLeave(absl::string_view room, absl::string_view reason) {
   return true;
 }
 
+void Session::AbortJoin(absl::string_view room) {
+  if (!IsJoined(room)) return;
+  RemoveJoined(room);
+  conn_.worker().rooms().Leave(&conn_, std::string(room));
+}
+
 void Session::HandleLeave(uint64_t id, const cv1::Leave& leave) {
   if (!IsJoined(leave.room())) {
     return SendError(id, cv1::ERROR_CODE_NOT_JOINED, "not joined", leave.room());

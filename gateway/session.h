@@ -50,6 +50,9 @@ class Session {
   // Returns whether the connection joined or left.
   bool ServerJoin(const switchboard::client::v1::Join& join);
   bool ServerLeave(absl::string_view room, absl::string_view reason);
+  // A join that failed after it was accepted (the Error was sent): forget the
+  // room without a Left frame.
+  void AbortJoin(absl::string_view room);
 
  private:
   enum class State : uint8_t { kAwaitConnect, kConnected };

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/ws/utf8_validator.h"
 
 namespace switchboard::gateway {
 
@@ -23,8 +24,14 @@ absl::Status DecodeClientFrame(absl::string_view data, FrameFormat format, Clien
     auto status = google::protobuf::util::JsonStringToMessage(
         google::protobuf::StringPiece(data.data(), data.size()), frame, options);
     if (!status.ok()) {
+      // The parser's message quotes the input around the error; keep its first
+      // line, cut to valid UTF-8, since it goes back to the client in an Error
+      // frame (a protobuf string field must be UTF-8).
+      std::string reason = status.message().as_string();
+      reason = reason.substr(0, reason.find('\n'));
+      reason.resize(ws::Utf8Validator::ValidPrefixLength(reason, 200));
       return absl::InvalidArgumentError(
-          absl::StrCat("frame is not a valid JSON ClientFrame: ", status.message().as_string()));
+          absl::StrCat("frame is not a valid JSON ClientFrame: ", reason));
     }
   }
   if (frame->kind_case() == ClientFrame::KIND_NOT_SET) {
@@ -39,8 +46,8 @@ std::string EncodeServerFrame(const ServerFrame& frame, FrameFormat format) {
     frame.SerializeToString(&out);
   } else {
     google::protobuf::util::JsonPrintOptions options;
-    // Only fails on invalid field contents (e.g. a Value holding NaN), which the
-    // gateway never builds; an empty object is still a valid frame.
+    // Does not fail for anything the gateway builds (a NaN in a Value is
+    // printed as "NaN"); an empty object is still a valid frame if it did.
     if (!google::protobuf::util::MessageToJsonString(frame, &out, options).ok()) out = "{}";
   }
   return out;

@@ -38,6 +38,21 @@ TEST(FrameCodecTest, RejectsInvalidJson) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Found by client_frame_fuzz: the parser's message quoted the input cut in the
+// middle of a UTF-8 character, and that reason goes back in an Error frame.
+TEST(FrameCodecTest, ErrorReasonIsValidUtf8) {
+  ClientFrame frame;
+  absl::Status status = DecodeClientFrame(
+      "{\"join\":x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9}",
+      FrameFormat::kJson, &frame);
+  ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  switchboard::client::v1::ServerFrame reply;
+  reply.mutable_error()->set_message(std::string(status.message()));
+  std::string bytes;
+  ASSERT_TRUE(reply.SerializeToString(&bytes));
+  EXPECT_TRUE(reply.ParseFromString(bytes)) << status.message();
+}
+
 TEST(FrameCodecTest, UnknownFrameTypeIsUnimplemented) {
   ClientFrame frame;
   EXPECT_EQ(DecodeClientFrame(R"({"id":"1","subscribe":{"room":"a"}})", FrameFormat::kJson, &frame)
