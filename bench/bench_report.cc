@@ -94,7 +94,8 @@ std::string BenchReport::ToJson() const {
                   {"not_recovered", storm_not_recovered},
                   {"all_resumed_after_seconds", storm_resume_seconds}};
   }
-  return j.dump(2);
+  // Close reasons come from the server and may be invalid UTF-8: replace, never throw.
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace switchboard::bench

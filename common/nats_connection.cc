@@ -6,6 +6,27 @@
 namespace switchboard {
 namespace {
 
+// "nats://user:pass@host:4222,..." without the credentials, for logs.
+std::string RedactUrls(const std::string& urls) {
+  std::string out;
+  size_t start = 0;
+  while (start <= urls.size()) {
+    size_t end = urls.find(',', start);
+    if (end == std::string::npos) end = urls.size();
+    std::string url = urls.substr(start, end - start);
+    const size_t scheme = url.find("://");
+    const size_t at = url.find('@');
+    if (at != std::string::npos) {
+      const size_t from = scheme == std::string::npos ? 0 : scheme + 3;
+      if (at > from) url = url.substr(0, from) + "[redacted]@" + url.substr(at + 1);
+    }
+    if (!out.empty()) out += ",";
+    out += url;
+    start = end + 1;
+  }
+  return out;
+}
+
 // natsOptions is only needed while connecting.
 struct OptionsDeleter {
   void operator()(natsOptions* opts) const { natsOptions_Destroy(opts); }
@@ -52,9 +73,10 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(
   if (s == NATS_OK) {
     self->SetConnected(true);
   } else if (!(s == NATS_NOT_YET_CONNECTED && options.retry_on_failed_connect)) {
-    return FromNatsStatus(s, "connect to " + options.urls);
+    return FromNatsStatus(s, "connect to " + RedactUrls(options.urls));
   } else {
-    SB_LOG_WARN("NATS at {} not reachable yet; retrying in the background", options.urls);
+    SB_LOG_WARN("NATS at {} not reachable yet; retrying in the background",
+                RedactUrls(options.urls));
   }
 
   jsOptions js_opts;

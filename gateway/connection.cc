@@ -97,6 +97,14 @@ void Connection::OnMessage(ws::Opcode type, absl::string_view payload) {
 
 void Connection::OnPing(absl::string_view payload) {
   if (state_ != State::kOpen) return;
+  // Pongs count against the send queue like any lossless frame: a client that
+  // floods pings and never reads its pongs is a slow consumer, not a way to
+  // grow the gateway's memory.
+  if (queued_bytes_ + payload.size() + 2 > worker_.ctx().options->limits.max_queue_bytes) {
+    worker_.stats().slow_consumer_closes.Add();
+    return Close(static_cast<uint16_t>(switchboard::client::v1::CLOSE_CODE_SLOW_CONSUMER),
+                 "send queue full (unread pongs)", /*discard_queued=*/true);
+  }
   QueueUnchecked(std::make_shared<const std::string>(ws::EncodeFrame(ws::Opcode::kPong, payload)));
 }
 
