@@ -2,6 +2,7 @@
 
 #include <deque>
 
+#include "common/proto_time.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
@@ -23,15 +24,7 @@ using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
 // Largest gap read back in one go; a longer outage is caught up in rounds.
 constexpr size_t kFillBatch = 1000;
 
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts->set_seconds(ns / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
 
 }  // namespace
 
@@ -265,7 +258,7 @@ void Hub::DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t pr
   event->offset = stored.offset;
   event->prev = prev;
   const Publication& pub = stored.publication;
-  event->origin_time = ToTime(pub.time());
+  event->origin_time = FromProto(pub.time());
   event->sender_connection_id = pub.sender().connection_id();
 
   ServerFrame frame;
@@ -275,7 +268,7 @@ void Hub::DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t pr
   message->set_message_id(pub.message_id());
   *message->mutable_sender() = pub.sender();
   if (stored.stored_at != absl::Time()) {
-    SetTimestamp(stored.stored_at, message->mutable_time());
+    ToProto(stored.stored_at, message->mutable_time());
   } else {
     *message->mutable_time() = pub.time();
   }
@@ -299,7 +292,7 @@ void Hub::HandleEphemeral(Room& room, natsMsg* msg) {
   }
   auto event = std::make_shared<RoomEvent>();
   event->room = room.name;
-  event->origin_time = ToTime(pub.time());
+  event->origin_time = FromProto(pub.time());
   event->sender_connection_id = pub.sender().connection_id();
   ServerFrame frame;
   if (pub.has_presence()) {

@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "common/proto_time.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -22,15 +23,7 @@ namespace {
 // How long a command may take on the workers before the reply goes without them.
 constexpr absl::Duration kWorkerDeadline = absl::Seconds(2);
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts->set_seconds(ns / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
 
-absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 // Runs `task` on every worker and waits for all (or the deadline). The task
 // writes only its own worker's slot in a result vector, so no lock is needed
@@ -127,7 +120,7 @@ bv1::CommandReply CommandHandler::Execute(const bv1::Command& command) {
   switch (command.kind_case()) {
     case bv1::Command::kKick: {
       const bv1::Kick kick = command.kick();
-      if (kick.has_ban_until()) ctx_.bans->Ban(kick.user_id(), FromTimestamp(kick.ban_until()));
+      if (kick.has_ban_until()) ctx_.bans->Ban(kick.user_id(), FromProto(kick.ban_until()));
       reply.set_affected(sum(OnEveryWorker<uint32_t>(workers_, [kick](Worker& w) {
         uint32_t n = 0;
         for (Connection* c : w.ConnectionsOf(kick.user_id())) {
@@ -231,7 +224,7 @@ bv1::GatewayInfo CommandHandler::Info() {
   for (uint64_t r : room_counts) rooms += r;
   info.set_connections(connections);
   info.set_rooms(rooms);
-  SetTimestamp(started_at_, info.mutable_started_at());
+  ToProto(started_at_, info.mutable_started_at());
   info.set_draining(ctx_.draining.load());
   info.set_version("0.1.0");
   return info;

@@ -1,5 +1,6 @@
 #include "gateway/local_rooms.h"
 
+#include "common/proto_time.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/room_name.h"
@@ -23,11 +24,6 @@ constexpr size_t kCatchUpBytes = 128 * 1024;
 // Payload bytes per MessageBatch frame.
 constexpr size_t kBatchFrameBytes = 32 * 1024;
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts->set_seconds(ns / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
 
 void ToMessage(const std::string& room, const StoredMessage& stored, cv1::Message* out) {
   out->set_room(room);
@@ -35,7 +31,7 @@ void ToMessage(const std::string& room, const StoredMessage& stored, cv1::Messag
   out->set_message_id(stored.publication.message_id());
   *out->mutable_sender() = stored.publication.sender();
   if (stored.stored_at != absl::Time()) {
-    SetTimestamp(stored.stored_at, out->mutable_time());
+    ToProto(stored.stored_at, out->mutable_time());
   } else {
     *out->mutable_time() = stored.publication.time();
   }

@@ -1,5 +1,6 @@
 #include "gateway/session.h"
 
+#include "common/proto_time.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
@@ -22,17 +23,7 @@ namespace {
 
 uint16_t Code(cv1::CloseCode code) { return static_cast<uint16_t>(code); }
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts->set_seconds(ns / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
 
-void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
-  const int64_t ns = absl::ToInt64Nanoseconds(d);
-  out->set_seconds(ns / 1000000000);
-  out->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
 
 std::string RandomId() {
   absl::BitGen gen;
@@ -83,7 +74,7 @@ void Session::SendError(uint64_t id, ErrorCode code, absl::string_view message,
   error->set_message(std::string(message));
   error->set_room(std::string(room));
   if (code == cv1::ERROR_CODE_RATE_LIMITED) {
-    SetDuration(absl::Microseconds(std::max<int64_t>(
+    ToProto(absl::Microseconds(std::max<int64_t>(
                     1000, publish_bucket_.WaitMicros(conn_.worker().NowMicros()))),
                 error->mutable_retry_after());
   }
@@ -133,7 +124,7 @@ void Session::OnFrame(ws::Opcode type, absl::string_view payload) {
     case cv1::ClientFrame::kPing: {
       ServerFrame pong;
       pong.set_id(frame.id());
-      SetTimestamp(absl::Now(), pong.mutable_pong()->mutable_server_time());
+      ToProto(absl::Now(), pong.mutable_pong()->mutable_server_time());
       return SendFrame(pong, MessageClass::kControl);
     }
     case cv1::ClientFrame::kRefresh:
@@ -242,15 +233,15 @@ void Session::SendWelcome(uint64_t id) {
   welcome->set_user_id(claims_.user_id);
   welcome->set_gateway_id(ctx.options->gateway_id);
   const auto& limits = ctx.options->limits;
-  SetDuration(limits.ping_interval, welcome->mutable_ping_interval());
-  SetDuration(limits.ping_timeout, welcome->mutable_ping_timeout());
+  ToProto(limits.ping_interval, welcome->mutable_ping_interval());
+  ToProto(limits.ping_timeout, welcome->mutable_ping_timeout());
   auto* l = welcome->mutable_limits();
   l->set_max_message_bytes(static_cast<uint32_t>(limits.max_message_bytes));
   l->set_max_payload_bytes(static_cast<uint32_t>(limits.max_payload_bytes));
   l->set_max_rooms(static_cast<uint32_t>(limits.max_rooms));
   l->set_publish_rate(limits.publish_rate);
   l->set_publish_burst(static_cast<uint32_t>(limits.publish_burst));
-  SetTimestamp(claims_.expires_at, welcome->mutable_token_expires_at());
+  ToProto(claims_.expires_at, welcome->mutable_token_expires_at());
   SendFrame(frame, MessageClass::kControl);
 }
 
@@ -373,7 +364,7 @@ void Session::HandlePublish(uint64_t id, const cv1::Publish& publish) {
   pub.set_message_id(publish.message_id().empty() ? RandomId() : publish.message_id());
   pub.mutable_sender()->set_user_id(claims_.user_id);
   pub.mutable_sender()->set_connection_id(connection_id_);
-  SetTimestamp(absl::Now(), pub.mutable_time());
+  ToProto(absl::Now(), pub.mutable_time());
   *pub.mutable_payload() = publish.payload();
 
   auto reply = [room = publish.room(), message_id = pub.message_id(), id](
@@ -429,7 +420,7 @@ void Session::HandleEphemeral(uint64_t id, const cv1::EphemeralPublish& ephemera
   pub.set_room(ephemeral.room());
   pub.mutable_sender()->set_user_id(claims_.user_id);
   pub.mutable_sender()->set_connection_id(connection_id_);
-  SetTimestamp(absl::Now(), pub.mutable_time());
+  ToProto(absl::Now(), pub.mutable_time());
   *pub.mutable_payload() = ephemeral.payload();
   pub.mutable_ephemeral()->set_type(ephemeral.type() == cv1::EPHEMERAL_TYPE_UNSPECIFIED
                                         ? cv1::EPHEMERAL_TYPE_CUSTOM
@@ -453,7 +444,7 @@ void Session::HandleRefresh(uint64_t id, const cv1::RefreshToken& refresh) {
   LeaveForbiddenRooms("the refreshed token does not allow this room");
   ServerFrame frame;
   frame.set_id(id);
-  SetTimestamp(claims_.expires_at, frame.mutable_token_refreshed()->mutable_token_expires_at());
+  ToProto(claims_.expires_at, frame.mutable_token_refreshed()->mutable_token_expires_at());
   SendFrame(frame, MessageClass::kControl);
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/proto_time.h"
 #include "absl/random/random.h"
 #include "common/logging.h"
 #include "gateway/codec/shared_frame.h"
@@ -16,11 +17,6 @@ namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(250);
 
-void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
-  const int64_t ns = absl::ToInt64Nanoseconds(d);
-  out->set_seconds(ns / 1000000000);
-  out->set_nanos(static_cast<int32_t>(ns % 1000000000));
-}
 
 }  // namespace
 
@@ -138,7 +134,7 @@ void Worker::Drain(absl::Duration window) {
     conn->drain_close_at_us = now + delay;
     ServerFrame frame;
     frame.mutable_going_away()->set_reason("gateway shutting down");
-    SetDuration(absl::Microseconds(delay), frame.mutable_going_away()->mutable_reconnect_after());
+    ToProto(absl::Microseconds(delay), frame.mutable_going_away()->mutable_reconnect_after());
     conn->session().SendFrame(frame, MessageClass::kControl);
   }
 }
