@@ -59,10 +59,13 @@ void BenchConnection::OnConnect(uint64_t generation, const boost::system::error_
   pending_ = absl::StrCat(
       "GET /ws HTTP/1.1\r\nHost: ", endpoint_.address().to_string(), ":", endpoint_.port(),
       "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-      "Sec-WebSocket-Protocol: ",
-      format_ == WireFormat::kProto ? "switchboard.v1.proto" : "switchboard.v1.json",
-      "\r\nAuthorization: Bearer ", token_, "\r\n\r\n");
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
+  if (format_ != WireFormat::kRaw) {
+    absl::StrAppend(&pending_, "Sec-WebSocket-Protocol: ",
+                    format_ == WireFormat::kProto ? "switchboard.v1.proto" : "switchboard.v1.json",
+                    "\r\nAuthorization: Bearer ", token_, "\r\n");
+  }
+  pending_.append("\r\n");
   DoWrite();
   DoRead(generation);
 }
@@ -107,7 +110,9 @@ bool BenchConnection::HandleHandshake() {
   upgraded_ = true;
   codec_.Feed(absl::string_view(handshake_buffer_).substr(end + 4));
   handshake_buffer_.clear();
-  return true;
+  const uint64_t generation = generation_;
+  listener_->OnUpgraded(*this);
+  return generation == generation_ && open_;  // The listener may have dropped it.
 }
 
 void BenchConnection::HandleMessages() {
@@ -132,6 +137,10 @@ void BenchConnection::HandleMessages() {
       }
       case WsFrameCodec::kBinary:
       case WsFrameCodec::kText: {
+        if (format_ == WireFormat::kRaw) {
+          listener_->OnRawMessage(*this, message.payload, NowNs());
+          break;
+        }
         frame.Clear();
         bool parsed;
         if (format_ == WireFormat::kProto) {
@@ -162,6 +171,10 @@ void BenchConnection::Send(const client::v1::ClientFrame& frame) {
     google::protobuf::util::MessageToJsonString(frame, &body);
     SendRaw(WsFrameCodec::kText, body);
   }
+}
+
+void BenchConnection::SendBinary(absl::string_view payload) {
+  if (open_) SendRaw(WsFrameCodec::kBinary, payload);
 }
 
 void BenchConnection::SendRaw(uint8_t opcode, absl::string_view payload) {

@@ -13,7 +13,14 @@
 
 namespace switchboard::bench {
 
-enum class WireFormat { kProto, kJson };
+enum class WireFormat {
+  kProto,  // Switchboard protocol, subprotocol switchboard.v1.proto
+  kJson,   // Switchboard protocol, subprotocol switchboard.v1.json
+  // No Switchboard protocol: plain WebSocket binary messages carrying the
+  // bench payload only, for comparison servers (bench/baseline) that
+  // broadcast every message they receive. No token, no subprotocol.
+  kRaw,
+};
 
 class BenchConnection;
 
@@ -27,10 +34,16 @@ class ConnectionListener {
                        int64_t received_ns) = 0;
   // The connection failed or closed; it may be Start()ed again.
   virtual void OnClosed(BenchConnection& connection, absl::string_view reason) = 0;
+  // The server accepted the WebSocket upgrade (every format).
+  virtual void OnUpgraded(BenchConnection& connection) {}
+  // WireFormat::kRaw only: one data message, in place of OnFrame.
+  virtual void OnRawMessage(BenchConnection& connection, absl::string_view payload,
+                            int64_t received_ns) {}
 };
 
 // One client WebSocket to the gateway: TCP connect, HTTP upgrade with a Bearer
-// token, then ClientFrames out and ServerFrames in. Answers pings. At most one
+// token, then ClientFrames out and ServerFrames in (or, with WireFormat::kRaw,
+// plain binary messages both ways). Answers pings. At most one
 // write is in flight; later frames are batched into the next write.
 // Single-threaded: every method must be called on the io_context thread.
 class BenchConnection {
@@ -43,6 +56,8 @@ class BenchConnection {
   // Connects and upgrades. Frames may be Send()-ed once Welcome arrived.
   void Start();
   void Send(const client::v1::ClientFrame& frame);
+  // One binary message (WireFormat::kRaw).
+  void SendBinary(absl::string_view payload);
   // Closes the socket without a Close frame (simulates a lost network).
   void Drop();
 

@@ -42,6 +42,19 @@ std::string BenchReport::ToTable() const {
                       totals.expected, totals.received, totals.lost, totals.duplicated));
   absl::StrAppend(&out, LatencyRow("end-to-end latency", end_to_end));
   absl::StrAppend(&out, LatencyRow("ack latency", ack));
+  if (has_churn) {
+    row("churn joins",
+        absl::StrFormat("%.1f/s answered (requested %.1f/s): sent=%d joined=%d errors=%d",
+                        churn.joins_per_second, churn.joins_requested_per_second, churn.joins,
+                        churn.joined, churn.join_errors));
+    row("churn leaves", absl::StrCat("sent=", churn.leaves, " left=", churn.left,
+                                     " errors=", churn.leave_errors));
+    row("churn not sent/unanswered",
+        absl::StrCat(churn.skipped, " / ", churn.unanswered));
+    absl::StrAppend(&out, LatencyRow("join latency", churn.join_latency));
+    absl::StrAppend(&out, LatencyRow("leave latency", churn.leave_latency));
+  }
+  if (presence_events > 0 || has_churn) row("presence events", absl::StrCat(presence_events));
   if (storm_dropped > 0) {
     row("storm", absl::StrFormat("dropped=%d resumed=%d not_recovered=%d all_resumed_after=%.3fs",
                                  storm_dropped, storm_resumed, storm_not_recovered,
@@ -82,6 +95,7 @@ std::string BenchReport::ToJson() const {
       {"end_to_end_latency", LatencyJson(end_to_end)},
       {"ack_latency", LatencyJson(ack)},
       {"errors", errors},
+      {"presence_events", presence_events},
       {"gateway_cpu_percent", gateway_cpu_percent},
       {"gateway_rss_bytes", gateway_rss_bytes},
       {"gateway_threads", gateway_threads},
@@ -93,6 +107,20 @@ std::string BenchReport::ToJson() const {
                   {"resumed", storm_resumed},
                   {"not_recovered", storm_not_recovered},
                   {"all_resumed_after_seconds", storm_resume_seconds}};
+  }
+  if (has_churn) {
+    j["churn"] = {{"joins_requested_per_second", churn.joins_requested_per_second},
+                  {"joins", churn.joins},
+                  {"joined", churn.joined},
+                  {"join_errors", churn.join_errors},
+                  {"leaves", churn.leaves},
+                  {"left", churn.left},
+                  {"leave_errors", churn.leave_errors},
+                  {"skipped", churn.skipped},
+                  {"unanswered", churn.unanswered},
+                  {"joins_per_second", churn.joins_per_second},
+                  {"join_latency", LatencyJson(churn.join_latency)},
+                  {"leave_latency", LatencyJson(churn.leave_latency)}};
   }
   // Close reasons come from the server and may be invalid UTF-8: replace, never throw.
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);

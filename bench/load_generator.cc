@@ -21,9 +21,10 @@ namespace {
 namespace asio = boost::asio;
 namespace pb = client::v1;
 
-// Join requests use ids with this bit set (| connection index); publishes use
-// 1, 2, 3... so replies can be told apart by id alone.
+// Join requests use ids with this bit set (| connection index), leaves the
+// next bit; publishes use 1, 2, 3... so replies can be told apart by id alone.
 constexpr uint64_t kJoinIdBit = uint64_t{1} << 62;
+constexpr uint64_t kLeaveIdBit = uint64_t{1} << 61;
 constexpr int kPayloadHeader = 16;  // Scheduled ns (8), room (4), seq (4).
 
 int64_t NowNs() {
@@ -42,6 +43,8 @@ const char* ScenarioName(Scenario s) {
       return "publish_acks";
     case Scenario::kReconnectStorm:
       return "reconnect_storm";
+    case Scenario::kPresenceChurn:
+      return "presence_churn";
   }
   return "?";
 }
@@ -71,9 +74,15 @@ absl::Status LoadGenerator::Setup() {
   if (o.scenario != Scenario::kBigRoom && o.room_size < 1) {
     return absl::InvalidArgumentError("--room_size must be >= 1");
   }
-  auto signer = gateway::auth::TokenSigner::Create(
-      {.kid = "", .algorithm = gateway::auth::JwsAlgorithm::kHs256, .material = o.hs256_secret});
-  if (!signer.ok()) return signer.status();
+  if (raw() && o.scenario != Scenario::kBigRoom) {
+    return absl::InvalidArgumentError("--protocol=raw supports --scenario=big_room only");
+  }
+  absl::StatusOr<gateway::auth::TokenSigner> signer = absl::UnavailableError("raw");
+  if (!raw()) {
+    signer = gateway::auth::TokenSigner::Create(
+        {.kid = "", .algorithm = gateway::auth::JwsAlgorithm::kHs256, .material = o.hs256_secret});
+    if (!signer.ok()) return signer.status();
+  }
 
   std::mt19937_64 rng(std::random_device{}());
   run_id_ = absl::StrCat(rng() % 1000000);
@@ -82,22 +91,27 @@ absl::Status LoadGenerator::Setup() {
     room_names_.push_back(absl::StrCat(o.room_prefix, "-", run_id_, "-", r));
   }
 
-  const bool separate_publisher = o.scenario != Scenario::kPublishAcks;
+  const bool separate_publisher =
+      o.scenario != Scenario::kPublishAcks && o.scenario != Scenario::kPresenceChurn;
   const int total = o.connections + (separate_publisher ? 1 : 0);
   tracker_ = std::make_unique<DeliveryTracker>(rooms_, o.connections);
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(o.host),
                                          static_cast<uint16_t>(o.port));
   const absl::Time now = absl::Now();
   for (int i = 0; i < total; ++i) {
-    gateway::auth::Claims claims;
-    claims.user_id = absl::StrCat("bench-", i);
-    claims.expires_at = now + absl::Hours(24);
-    claims.join_patterns = {"*"};
-    claims.publish_patterns = {"*"};
-    absl::StatusOr<std::string> token = signer->Sign(claims, now);
-    if (!token.ok()) return token.status();
+    std::string token;
+    if (!raw()) {
+      gateway::auth::Claims claims;
+      claims.user_id = absl::StrCat("bench-", i);
+      claims.expires_at = now + absl::Hours(24);
+      claims.join_patterns = {"*"};
+      claims.publish_patterns = {"*"};
+      absl::StatusOr<std::string> signed_token = signer->Sign(claims, now);
+      if (!signed_token.ok()) return signed_token.status();
+      token = *std::move(signed_token);
+    }
     connections_.push_back(
-        std::make_unique<BenchConnection>(io_, i, endpoint, *std::move(token), o.format, this));
+        std::make_unique<BenchConnection>(io_, i, endpoint, std::move(token), o.format, this));
     const int room = !IsReceiver(i) ? -1
                      : o.scenario == Scenario::kBigRoom ? 0
                                                         : i / o.room_size;
@@ -110,8 +124,10 @@ absl::Status LoadGenerator::Setup() {
   resuming_.assign(total, false);
   if (separate_publisher) {
     publishers_ = {o.connections};
-  } else {
+  } else if (o.scenario == Scenario::kPublishAcks) {
     for (int i = 0; i < o.connections; ++i) publishers_.push_back(i);
+  } else {
+    churn_ = std::make_unique<PresenceChurn>(o.connections, o.rate);
   }
   return absl::OkStatus();
 }
@@ -144,8 +160,14 @@ absl::Status LoadGenerator::ConnectAll() {
       connections_[i]->Drop();
       CountError("connect timeout");
     }
+    // Churn only what is connected and in its starting state.
+    if (churn_ != nullptr && state_[i] != ConnState::kReady) churn_->OnClosed(i);
   }
   SB_LOG_INFO("{} of {} connections ready", ready, total);
+  if (churn_ != nullptr) {
+    if (ready > 0) return absl::OkStatus();
+    return absl::UnavailableError("no connection is ready");
+  }
   for (int p : publishers_) {
     if (state_[p] == ConnState::kReady) return absl::OkStatus();
   }
@@ -158,7 +180,27 @@ void LoadGenerator::SendJoin(int index) {
   pb::Join* join = frame.mutable_join();
   join->set_room(room_names_[room_of_[index]]);
   if (resuming_[index]) join->set_since_offset(last_offset_[index]);
+  if (churn_ != nullptr) join->set_presence(true);
   connections_[index]->Send(frame);
+}
+
+void LoadGenerator::SendLeave(int index) {
+  pb::ClientFrame frame;
+  frame.set_id(kLeaveIdBit | static_cast<uint64_t>(index));
+  frame.mutable_leave()->set_room(room_names_[room_of_[index]]);
+  connections_[index]->Send(frame);
+}
+
+void LoadGenerator::ChurnDue(int64_t now_ns) {
+  churn_ops_.clear();
+  churn_->TakeDue(now_ns, &churn_ops_);
+  for (const PresenceChurn::Op& op : churn_ops_) {
+    if (op.kind == PresenceChurn::OpKind::kJoin) {
+      SendJoin(op.connection);
+    } else {
+      SendLeave(op.connection);
+    }
+  }
 }
 
 void LoadGenerator::MarkReady(int index) {
@@ -173,7 +215,8 @@ void LoadGenerator::OnFrame(BenchConnection& connection, const pb::ServerFrame& 
   const int index = connection.index();
   switch (frame.kind_case()) {
     case pb::ServerFrame::kWelcome:
-      if (room_of_[index] >= 0) {
+      if (room_of_[index] >= 0 &&
+          (churn_ == nullptr || PresenceChurn::StartsJoined(index))) {
         SendJoin(index);
       } else {
         MarkReady(index);
@@ -189,9 +232,17 @@ void LoadGenerator::OnFrame(BenchConnection& connection, const pb::ServerFrame& 
         if (!frame.joined().recovered()) ++storm_not_recovered_;
         storm_last_resume_ns_ = received_ns;
       }
+      if (churn_ != nullptr) churn_->OnJoined(index, received_ns);
       MarkReady(index);
       break;
     }
+    case pb::ServerFrame::kLeft:
+      joined_now_[index] = false;
+      if (churn_ != nullptr) churn_->OnLeft(index, received_ns);
+      break;
+    case pb::ServerFrame::kPresence:
+      if (received_ns >= measure_start_ns_ && received_ns < measure_end_ns_) ++presence_events_;
+      break;
     case pb::ServerFrame::kPublishAck: {
       const uint64_t id = frame.id();
       if (id == 0 || id > publishes_.size()) break;
@@ -215,7 +266,11 @@ void LoadGenerator::OnFrame(BenchConnection& connection, const pb::ServerFrame& 
         if (state_[index] == ConnState::kConnecting) {
           state_[index] = ConnState::kFailed;
           --connecting_;
+        } else if (churn_ != nullptr) {
+          churn_->OnError(index);
         }
+      } else if (id & kLeaveIdBit) {
+        if (churn_ != nullptr) churn_->OnError(index);
       } else if (id > 0 && id <= publishes_.size()) {
         tracker_->OnPublishError(publishes_[id - 1].room, publishes_[id - 1].seq);
       }
@@ -228,22 +283,41 @@ void LoadGenerator::OnFrame(BenchConnection& connection, const pb::ServerFrame& 
 
 void LoadGenerator::OnMessage(int index, const pb::Message& message, int64_t received_ns) {
   if (!IsReceiver(index) || message.payload().data_case() != pb::Payload::kBinary) return;
-  const std::string& data = message.payload().binary();
+  last_offset_[index] = std::max(last_offset_[index], message.offset());
+  OnPayload(index, message.payload().binary(), received_ns);
+}
+
+void LoadGenerator::OnRawMessage(BenchConnection& connection, absl::string_view payload,
+                                 int64_t received_ns) {
+  if (IsReceiver(connection.index())) OnPayload(connection.index(), payload, received_ns);
+}
+
+void LoadGenerator::OnUpgraded(BenchConnection& connection) {
+  if (!raw()) return;  // The Switchboard protocol's Welcome comes next.
+  // A raw server has no rooms: an upgraded receiver gets every broadcast.
+  const int index = connection.index();
+  joined_now_[index] = true;
+  if (IsReceiver(index)) tracker_->MarkJoined(index);
+  MarkReady(index);
+}
+
+void LoadGenerator::OnPayload(int index, absl::string_view data, int64_t received_ns) {
   if (data.size() < kPayloadHeader) return;
   int64_t scheduled_ns;
   uint32_t room, seq;
   std::memcpy(&scheduled_ns, data.data(), 8);
   std::memcpy(&room, data.data() + 8, 4);
   std::memcpy(&seq, data.data() + 12, 4);
-  last_offset_[index] = std::max(last_offset_[index], message.offset());
   if (tracker_->OnDelivered(index, static_cast<int>(room), seq)) {
     end_to_end_.Record((received_ns - scheduled_ns) / 1000);
+    last_measured_delivery_ns_ = std::max(last_measured_delivery_ns_, received_ns);
   }
 }
 
 void LoadGenerator::OnClosed(BenchConnection& connection, absl::string_view reason) {
   const int index = connection.index();
   joined_now_[index] = false;
+  if (churn_ != nullptr) churn_->OnClosed(index);
   CountError(absl::StrCat("closed: ", reason));
   if (state_[index] == ConnState::kConnecting) {
     state_[index] = ConnState::kFailed;
@@ -264,23 +338,29 @@ void LoadGenerator::Publish(int64_t scheduled_ns) {
   const uint32_t seq = tracker_->AddPublish(room, scheduled_ns, measured);
   publishes_.push_back({room, seq});
 
-  pb::ClientFrame frame;
-  frame.set_id(publishes_.size());
-  pb::Publish* publish = frame.mutable_publish();
-  publish->set_room(room_names_[room]);
-  publish->set_message_id(absl::StrCat("m", run_id_, "-", room, "-", seq));
-  std::string* data = publish->mutable_payload()->mutable_binary();
-  data->assign(options_.message_bytes, 'x');
+  std::string data(options_.message_bytes, 'x');
   const uint32_t room32 = static_cast<uint32_t>(room);
-  std::memcpy(data->data(), &scheduled_ns, 8);
-  std::memcpy(data->data() + 8, &room32, 4);
-  std::memcpy(data->data() + 12, &seq, 4);
+  std::memcpy(data.data(), &scheduled_ns, 8);
+  std::memcpy(data.data() + 8, &room32, 4);
+  std::memcpy(data.data() + 12, &seq, 4);
   BenchConnection& connection = *connections_[publisher];
   if (!connection.open()) {
     tracker_->OnPublishError(room, seq);
     CountError("publisher not open");
     return;
   }
+  if (raw()) {
+    // No acks in a raw protocol: a message handed to TCP counts as accepted.
+    connection.SendBinary(data);
+    tracker_->OnAck(room, seq);
+    return;
+  }
+  pb::ClientFrame frame;
+  frame.set_id(publishes_.size());
+  pb::Publish* publish = frame.mutable_publish();
+  publish->set_room(room_names_[room]);
+  publish->set_message_id(absl::StrCat("m", run_id_, "-", room, "-", seq));
+  *publish->mutable_payload()->mutable_binary() = std::move(data);
   connection.Send(frame);
 }
 
@@ -332,6 +412,7 @@ absl::StatusOr<BenchReport> LoadGenerator::Run() {
   storm_at_ns_ = options_.scenario == Scenario::kReconnectStorm
                      ? measure_start_ns_ + absl::ToInt64Nanoseconds(options_.duration) / 3
                      : 0;
+  if (churn_ != nullptr) churn_->Start(start_ns_, measure_start_ns_, measure_end_ns_);
   bool sampled_start = false;
   while (true) {
     const int64_t now = NowNs();
@@ -344,12 +425,17 @@ absl::StatusOr<BenchReport> LoadGenerator::Run() {
       self_before = ProcessStats::Read(getpid()).value_or(zero);
     }
     if (now >= measure_end_ns_) break;
-    PublishDue(now);
+    if (churn_ != nullptr) {
+      ChurnDue(now);
+    } else {
+      PublishDue(now);
+    }
     if (storm_at_ns_ > 0 && storm_started_ns_ == 0 && now >= storm_at_ns_) StartStorm(now);
     ReconnectDue(now);
     io_.run_for(std::chrono::microseconds(500));
   }
   SB_LOG_INFO("publishing done ({} messages); draining", next_publish_);
+  if (churn_ != nullptr) ChurnDue(measure_end_ns_);  // The last ones due.
   if (options_.gateway_pid > 0) {
     auto s = ProcessStats::Read(options_.gateway_pid);
     if (s.ok()) gateway_after = *s;
@@ -361,7 +447,8 @@ absl::StatusOr<BenchReport> LoadGenerator::Run() {
     ReconnectDue(NowNs());
     const bool storm_done = next_reconnect_ == reconnect_schedule_.size() &&
                             storm_resumed_ >= storm_dropped_;
-    if (storm_done && tracker_->Complete()) break;
+    const bool churn_done = churn_ == nullptr || churn_->Idle();
+    if (storm_done && churn_done && tracker_->Complete()) break;
     io_.run_for(std::chrono::milliseconds(5));
   }
   const double measured_seconds = (measure_end_ns_ - measure_start_ns_) / 1e9;
@@ -375,23 +462,46 @@ BenchReport LoadGenerator::BuildReport(const std::optional<ProcessStats::Sample>
                                        double measured_seconds) {
   BenchReport r;
   r.scenario = ScenarioName(options_.scenario);
-  r.format = options_.format == WireFormat::kProto ? "proto" : "json";
+  r.format = options_.format == WireFormat::kProto  ? "proto"
+             : options_.format == WireFormat::kJson ? "json"
+                                                    : "raw";
   r.connections_requested = options_.connections;
   for (int i = 0; i < options_.connections; ++i) {
     if (state_[i] == ConnState::kReady) ++r.connections_held;
     if (connections_[i]->open()) ++r.connections_open_at_end;
   }
   r.rooms = rooms_;
-  r.rate_requested = options_.rate;
+  r.rate_requested = churn_ != nullptr ? 0 : options_.rate;  // Churn: joins, below.
   r.measured_seconds = measured_seconds;
   r.totals = tracker_->Summarize();
   r.publish_rate_achieved = r.totals.published / measured_seconds;
-  r.delivered_per_second = r.totals.received / measured_seconds;
+  // Over the window, or until the last measured delivery when a backlog
+  // drained after it: what arrives late does not count as throughput.
+  const double delivery_seconds =
+      std::max(measured_seconds, (last_measured_delivery_ns_ - measure_start_ns_) / 1e9);
+  r.delivered_per_second = r.totals.received / delivery_seconds;
   r.delivery_ratio =
       r.totals.expected == 0 ? 0 : static_cast<double>(r.totals.received) / r.totals.expected;
   r.end_to_end = Summarize(end_to_end_);
   r.ack = Summarize(ack_);
   r.errors = errors_;
+  r.presence_events = presence_events_;
+  if (churn_ != nullptr) {
+    const PresenceChurn::Counts c = churn_->counts();
+    r.has_churn = true;
+    r.churn.joins_requested_per_second = options_.rate;
+    r.churn.joins = c.joins;
+    r.churn.joined = c.joined;
+    r.churn.join_errors = c.join_errors;
+    r.churn.leaves = c.leaves;
+    r.churn.left = c.left;
+    r.churn.leave_errors = c.leave_errors;
+    r.churn.skipped = c.skipped;
+    r.churn.unanswered = c.unanswered;
+    r.churn.joins_per_second = c.joined / measured_seconds;
+    r.churn.join_latency = Summarize(churn_->join_latency());
+    r.churn.leave_latency = Summarize(churn_->leave_latency());
+  }
   r.storm_dropped = storm_dropped_;
   r.storm_resumed = storm_resumed_;
   r.storm_not_recovered = storm_not_recovered_;

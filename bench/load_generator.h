@@ -17,6 +17,7 @@
 #include "bench/delivery_tracker.h"
 #include "bench/latency_histogram.h"
 #include "bench/load_options.h"
+#include "bench/presence_churn.h"
 #include "bench/process_stats.h"
 
 namespace switchboard::bench {
@@ -39,6 +40,9 @@ class LoadGenerator final : public ConnectionListener {
   void OnFrame(BenchConnection& connection, const client::v1::ServerFrame& frame,
                int64_t received_ns) override;
   void OnClosed(BenchConnection& connection, absl::string_view reason) override;
+  void OnUpgraded(BenchConnection& connection) override;
+  void OnRawMessage(BenchConnection& connection, absl::string_view payload,
+                    int64_t received_ns) override;
 
  private:
   enum class ConnState { kIdle, kConnecting, kReady, kFailed };
@@ -54,14 +58,19 @@ class LoadGenerator final : public ConnectionListener {
   void StartStorm(int64_t now_ns);
   void ReconnectDue(int64_t now_ns);
   void SendJoin(int index);
+  void SendLeave(int index);
+  void ChurnDue(int64_t now_ns);
   void MarkReady(int index);
   void OnMessage(int index, const client::v1::Message& message, int64_t received_ns);
+  // A bench payload (scheduled time, room, sequence) arrived at `index`.
+  void OnPayload(int index, absl::string_view data, int64_t received_ns);
   void CountError(std::string what);
   BenchReport BuildReport(const std::optional<ProcessStats::Sample>& gateway_before,
                           const std::optional<ProcessStats::Sample>& gateway_after,
                           const ProcessStats::Sample& self_before,
                           const ProcessStats::Sample& self_after, double measured_seconds);
   bool IsReceiver(int index) const { return index < options_.connections; }
+  bool raw() const { return options_.format == WireFormat::kRaw; }
 
   const LoadOptions options_;
   boost::asio::io_context io_;
@@ -84,6 +93,12 @@ class LoadGenerator final : public ConnectionListener {
   LatencyHistogram ack_;
   std::map<std::string, uint64_t> errors_;
   int connecting_ = 0;
+  uint64_t presence_events_ = 0;
+  int64_t last_measured_delivery_ns_ = 0;
+
+  // presence_churn.
+  std::unique_ptr<PresenceChurn> churn_;
+  std::vector<PresenceChurn::Op> churn_ops_;
 
   // Publishing schedule (ns since the Unix epoch).
   int64_t start_ns_ = 0;

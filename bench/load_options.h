@@ -21,6 +21,10 @@ enum class Scenario {
   // its TCP connection and reconnects within `reconnect_window`, resuming each
   // room with since_offset.
   kReconnectStorm,
+  // No publishing: connections leave and re-join their room (Join with
+  // presence=true) at `rate` joins per second (and as many leaves); Joined and
+  // Left latencies measured (PresenceChurn).
+  kPresenceChurn,
 };
 
 // Everything a LoadGenerator run needs; filled from flags by main.cc.
@@ -33,7 +37,8 @@ struct LoadOptions {
   int connections = 1000;
   // Connections per room (many_rooms, publish_acks, reconnect_storm).
   int room_size = 100;
-  // Published messages per second, in total over all rooms and publishers.
+  // Published messages per second, in total over all rooms and publishers
+  // (presence_churn: joins per second).
   double rate = 100;
   // Payload size; at least 16 (scheduled time, room index, sequence number).
   int message_bytes = 64;
@@ -46,8 +51,9 @@ struct LoadOptions {
   // Connections handshaking at once while ramping up.
   int connect_concurrency = 200;
   absl::Duration reconnect_window = absl::Seconds(2);
+  // kRaw talks to a comparison server instead of a gateway (big_room only).
   WireFormat format = WireFormat::kProto;
-  // HS256 secret the gateway verifies tokens with.
+  // HS256 secret the gateway verifies tokens with (unused with kRaw).
   std::string hs256_secret;
   // Prefix of room names; a random suffix keeps runs apart on a long-lived gateway.
   std::string room_prefix = "bench";

@@ -16,7 +16,10 @@
 #include "gateway/auth/key_config.h"
 
 ABSL_FLAG(std::string, scenario, "many_rooms",
-          "big_room | many_rooms | publish_acks | reconnect_storm");
+          "big_room | many_rooms | publish_acks | reconnect_storm | presence_churn");
+ABSL_FLAG(std::string, protocol, "switchboard",
+          "switchboard | raw (plain WebSocket broadcast server such as bench/baseline; "
+          "big_room only, --format and --key_file unused)");
 ABSL_FLAG(int, port, 8080, "Gateway WebSocket port on 127.0.0.1");
 ABSL_FLAG(int, admin_port, 0,
           "Gateway admin port (informational only; RSS/CPU come from --gateway_pid)");
@@ -25,7 +28,9 @@ ABSL_FLAG(std::string, key_file, "", "HS256 secret file (the gateway's --jwt_hs2
 ABSL_FLAG(int, connections, 1000, "Receiving connections");
 ABSL_FLAG(int, room_size, 100, "Connections per room (not big_room)");
 ABSL_FLAG(int, rooms, 0, "Number of rooms; overrides --room_size when > 0");
-ABSL_FLAG(double, rate, 100, "Published messages per second, in total");
+ABSL_FLAG(double, rate, 100,
+          "Published messages per second, in total (presence_churn: joins per second, "
+          "with as many leaves)");
 ABSL_FLAG(int, message_bytes, 64, "Payload bytes (>= 16)");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "Unmeasured publishing before the window");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "Measured window");
@@ -65,6 +70,8 @@ int main(int argc, char** argv) {
     options.scenario = bench::Scenario::kPublishAcks;
   } else if (scenario == "reconnect_storm") {
     options.scenario = bench::Scenario::kReconnectStorm;
+  } else if (scenario == "presence_churn") {
+    options.scenario = bench::Scenario::kPresenceChurn;
   } else {
     std::cerr << "unknown --scenario " << scenario << "\n";
     return 2;
@@ -75,12 +82,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.format = format == "proto" ? bench::WireFormat::kProto : bench::WireFormat::kJson;
-  auto key = switchboard::gateway::auth::LoadHmacSecretFile(absl::GetFlag(FLAGS_key_file));
-  if (!key.ok()) {
-    std::cerr << "--key_file: " << key.status() << "\n";
+  const std::string protocol = absl::GetFlag(FLAGS_protocol);
+  if (protocol == "raw") {
+    options.format = bench::WireFormat::kRaw;
+  } else if (protocol != "switchboard") {
+    std::cerr << "--protocol must be switchboard or raw\n";
     return 2;
   }
-  options.hs256_secret = key->material;
+  if (options.format != bench::WireFormat::kRaw) {
+    auto key = switchboard::gateway::auth::LoadHmacSecretFile(absl::GetFlag(FLAGS_key_file));
+    if (!key.ok()) {
+      std::cerr << "--key_file: " << key.status() << "\n";
+      return 2;
+    }
+    options.hs256_secret = key->material;
+  }
   options.port = absl::GetFlag(FLAGS_port);
   options.gateway_pid = absl::GetFlag(FLAGS_gateway_pid);
   options.connections = absl::GetFlag(FLAGS_connections);

@@ -1,5 +1,10 @@
 #include "common/nats_connection.h"
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
 #include "common/logging.h"
 #include "common/nats_status.h"
 
@@ -44,8 +49,16 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(
     return FromNatsStatus(s, "nats options");
   }
   std::unique_ptr<natsOptions, OptionsDeleter> opts(raw_opts);
-  // SetURL accepts a comma-separated list.
-  natsStatus s = natsOptions_SetURL(opts.get(), options.urls.c_str());
+  // NATS.c's SetURL takes one URL only (a comma-separated list never
+  // connects): split the list and hand every server to SetServers.
+  std::vector<std::string> urls;
+  for (absl::string_view url : absl::StrSplit(options.urls, ',', absl::SkipWhitespace())) {
+    urls.emplace_back(absl::StripAsciiWhitespace(url));
+  }
+  if (urls.empty()) return absl::InvalidArgumentError("no NATS server URL given");
+  std::vector<const char*> servers;
+  for (const std::string& url : urls) servers.push_back(url.c_str());
+  natsStatus s = natsOptions_SetServers(opts.get(), servers.data(), static_cast<int>(servers.size()));
   if (s == NATS_OK && !options.name.empty()) s = natsOptions_SetName(opts.get(), options.name.c_str());
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts.get(), -1);
   if (s == NATS_OK) {

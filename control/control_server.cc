@@ -74,12 +74,12 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   // The control plane reads history on its own RPC threads, never via Run().
   self->history_reader_ =
       std::make_unique<fanout::HistoryReader>(self->nats_.get(), self->subjects_, /*threads=*/1);
-  self->directory_ = std::make_unique<GatewayDirectory>();
+  self->directory_ = std::make_unique<fanout::GatewayDirectory>();
   if (absl::Status s = self->directory_->Listen(self->nats_.get(), self->subjects_); !s.ok()) {
     return s;
   }
   self->fanout_ =
-      std::make_unique<CommandFanout>(self->nats_.get(), self->subjects_, self->directory_.get());
+      std::make_unique<fanout::CommandFanout>(self->nats_.get(), self->subjects_, self->directory_.get());
   self->commands_ = std::make_unique<GatewayCommands>(self->fanout_.get(), self->directory_.get());
   self->publisher_ = std::make_unique<RoomPublisher>(self->bus_.get(), opts.max_payload_bytes,
                                                      opts.publish_timeout + absl::Seconds(5));

@@ -14,15 +14,15 @@
 #include "common/process_metrics.h"
 #include "common/subjects.h"
 #include "control/api_key_auth.h"
-#include "control/command_fanout.h"
+#include "fanout/command_fanout.h"
 #include "control/control_options.h"
 #include "control/control_service.h"
 #include "control/gateway_commands.h"
-#include "control/gateway_directory.h"
+#include "fanout/gateway_directory.h"
 #include "control/history_query.h"
 #include "control/room_publisher.h"
 #include "control/rpc_metrics.h"
-#include "control/worker_pool.h"
+#include "common/worker_pool.h"
 #include "fanout/bus_publisher.h"
 #include "fanout/history_reader.h"
 #include "prometheus/registry.h"
@@ -46,7 +46,7 @@ class ControlServer {
   int grpc_port() const { return grpc_port_; }
   int admin_port() const { return admin_->port(); }
   // The live gateways as this process sees them (diagnostics and tests).
-  const GatewayDirectory& directory() const { return *directory_; }
+  const fanout::GatewayDirectory& directory() const { return *directory_; }
   // True once the persisted-rooms stream is known to exist as configured.
   bool stream_ready() const { return stream_ready_.load(); }
 
@@ -68,8 +68,8 @@ class ControlServer {
   std::unique_ptr<NatsConnection> nats_;
   std::unique_ptr<fanout::BusPublisher> bus_;
   std::unique_ptr<fanout::HistoryReader> history_reader_;
-  std::unique_ptr<GatewayDirectory> directory_;
-  std::unique_ptr<CommandFanout> fanout_;
+  std::unique_ptr<fanout::GatewayDirectory> directory_;
+  std::unique_ptr<fanout::CommandFanout> fanout_;
   std::unique_ptr<GatewayCommands> commands_;
   std::unique_ptr<RoomPublisher> publisher_;
   std::unique_ptr<HistoryQuery> history_query_;

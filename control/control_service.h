@@ -13,7 +13,7 @@
 #include "control/room_publisher.h"
 #include "control/rpc_metrics.h"
 #include "control/watch_reactor.h"
-#include "control/worker_pool.h"
+#include "common/worker_pool.h"
 #include "proto/switchboard/control/v1/control.grpc.pb.h"
 
 namespace switchboard::control {

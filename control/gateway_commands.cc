@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
-#include "common/room_name.h"
 #include "control/presence_page.h"
+#include "control/request_validation.h"
 
 namespace switchboard::control {
 
@@ -20,36 +20,7 @@ namespace v1 = switchboard::control::v1;
 
 namespace {
 
-// Ids come from tokens and gateways; bounded so a request cannot make every
-// gateway parse megabytes.
-constexpr size_t kMaxIdBytes = 256;
-constexpr size_t kMaxReasonBytes = 1024;
-
-absl::Status ValidateId(absl::string_view what, const std::string& id) {
-  if (id.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " is required"));
-  if (id.size() > kMaxIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " is ", id.size(), " bytes; the limit is ", kMaxIdBytes));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateReason(const std::string& reason) {
-  if (reason.size() > kMaxReasonBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("reason is ", reason.size(), " bytes; the limit is ", kMaxReasonBytes));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateRoom(const std::string& room) {
-  absl::Status s = ValidateRoomName(room);
-  if (s.ok()) return s;
-  return absl::InvalidArgumentError(absl::StrCat("room \"", absl::CEscape(room), "\": ",
-                                                 s.message()));
-}
-
-uint32_t SumAffected(const FanoutResult& result) {
+uint32_t SumAffected(const fanout::FanoutResult& result) {
   uint32_t total = 0;
   for (const auto& reply : result.replies) total += reply.affected();
   return total;
@@ -69,10 +40,10 @@ absl::Duration FromProto(const google::protobuf::Duration& d) {
 
 }  // namespace
 
-GatewayCommands::GatewayCommands(const CommandFanout* fanout, const GatewayDirectory* directory)
+GatewayCommands::GatewayCommands(const fanout::CommandFanout* fanout, const fanout::GatewayDirectory* directory)
     : fanout_(fanout), directory_(directory) {}
 
-absl::StatusOr<FanoutResult> GatewayCommands::Gather(bus::Command command,
+absl::StatusOr<fanout::FanoutResult> GatewayCommands::Gather(bus::Command command,
                                                      absl::Time deadline) const {
   auto result = fanout_->Send(std::move(command), deadline);
   if (!result.ok()) return result.status();
@@ -97,27 +68,29 @@ absl::StatusOr<FanoutResult> GatewayCommands::Gather(bus::Command command,
 
 absl::Status GatewayCommands::KickUser(const v1::KickUserRequest& request, absl::Time deadline,
                                        v1::KickUserResponse* response) {
-  if (absl::Status s = ValidateId("user_id", request.user_id()); !s.ok()) return s;
-  if (absl::Status s = ValidateReason(request.reason()); !s.ok()) return s;
+  if (absl::Status s = ValidateKickUser(request); !s.ok()) return s;
   bus::Command command;
   bus::Kick* kick = command.mutable_kick();
   kick->set_user_id(request.user_id());
   kick->set_reason(request.reason());
   if (request.has_ban_for()) {
-    const absl::Duration ban = FromProto(request.ban_for());
-    if (ban < absl::ZeroDuration()) return absl::InvalidArgumentError("ban_for is negative");
-    *kick->mutable_ban_until() = ToProto(absl::Now() + ban);
+    *kick->mutable_ban_until() = ToProto(absl::Now() + FromProto(request.ban_for()));
   }
   auto result = Gather(std::move(command), deadline);
   if (!result.ok()) return result.status();
   response->set_connections_closed(SumAffected(*result));
+  // A ban is worth setting for a user who is offline; a plain kick of nobody
+  // is most likely a wrong user id.
+  if (response->connections_closed() == 0 && !request.has_ban_for()) {
+    return absl::NotFoundError(
+        absl::StrCat("user \"", absl::CEscape(request.user_id()), "\" has no live connection"));
+  }
   return absl::OkStatus();
 }
 
 absl::Status GatewayCommands::Disconnect(const v1::DisconnectRequest& request,
                                          absl::Time deadline) {
-  if (absl::Status s = ValidateId("connection_id", request.connection_id()); !s.ok()) return s;
-  if (absl::Status s = ValidateReason(request.reason()); !s.ok()) return s;
+  if (absl::Status s = ValidateDisconnect(request); !s.ok()) return s;
   bus::Command command;
   bus::Disconnect* disconnect = command.mutable_disconnect();
   disconnect->set_connection_id(request.connection_id());
@@ -134,11 +107,7 @@ absl::Status GatewayCommands::Disconnect(const v1::DisconnectRequest& request,
 
 absl::Status GatewayCommands::Subscribe(const v1::SubscribeRequest& request, absl::Time deadline,
                                         v1::SubscribeResponse* response) {
-  if (absl::Status s = ValidateId("user_id", request.user_id()); !s.ok()) return s;
-  if (absl::Status s = ValidateRoom(request.room()); !s.ok()) return s;
-  if (request.has_since_offset() && IsEphemeralRoom(request.room())) {
-    return absl::InvalidArgumentError("since_offset: ephemeral rooms have no offsets");
-  }
+  if (absl::Status s = ValidateSubscribe(request); !s.ok()) return s;
   bus::Command command;
   bus::Subscribe* subscribe = command.mutable_subscribe();
   subscribe->set_user_id(request.user_id());
@@ -154,9 +123,7 @@ absl::Status GatewayCommands::Subscribe(const v1::SubscribeRequest& request, abs
 absl::Status GatewayCommands::Unsubscribe(const v1::UnsubscribeRequest& request,
                                           absl::Time deadline,
                                           v1::UnsubscribeResponse* response) {
-  if (absl::Status s = ValidateId("user_id", request.user_id()); !s.ok()) return s;
-  if (absl::Status s = ValidateRoom(request.room()); !s.ok()) return s;
-  if (absl::Status s = ValidateReason(request.reason()); !s.ok()) return s;
+  if (absl::Status s = ValidateUnsubscribe(request); !s.ok()) return s;
   bus::Command command;
   bus::Unsubscribe* unsubscribe = command.mutable_unsubscribe();
   unsubscribe->set_user_id(request.user_id());
@@ -171,7 +138,8 @@ absl::Status GatewayCommands::Unsubscribe(const v1::UnsubscribeRequest& request,
 absl::Status GatewayCommands::GetPresence(const v1::GetPresenceRequest& request,
                                           absl::Time deadline,
                                           v1::GetPresenceResponse* response) {
-  if (absl::Status s = ValidateRoom(request.room()); !s.ok()) return s;
+  // The page token too, before asking every gateway.
+  if (absl::Status s = ValidateGetPresence(request); !s.ok()) return s;
   bus::Command command;
   command.mutable_presence_survey()->set_room(request.room());
   auto result = Gather(std::move(command), deadline);
@@ -190,7 +158,7 @@ absl::Status GatewayCommands::GetPresence(const v1::GetPresenceRequest& request,
 absl::Status GatewayCommands::GetPresenceStats(const v1::GetPresenceStatsRequest& request,
                                                absl::Time deadline,
                                                v1::GetPresenceStatsResponse* response) {
-  if (absl::Status s = ValidateRoom(request.room()); !s.ok()) return s;
+  if (absl::Status s = ValidateGetPresenceStats(request); !s.ok()) return s;
   bus::Command command;
   command.mutable_presence_survey()->set_room(request.room());
   command.mutable_presence_survey()->set_counts_only(true);
@@ -210,7 +178,7 @@ absl::Status GatewayCommands::GetPresenceStats(const v1::GetPresenceStatsRequest
 absl::Status GatewayCommands::GetInfo(absl::Time deadline, v1::GetInfoResponse* response) {
   // Start from what heartbeats said; survey answers are fresher and win.
   std::map<std::string, bus::GatewayInfo> gateways;
-  for (const GatewayRecord& record : directory_->Live(absl::Now())) {
+  for (const fanout::GatewayRecord& record : directory_->Live(absl::Now())) {
     gateways[record.info.gateway_id()] = record.info;
   }
   bus::Command command;

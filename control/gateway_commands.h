@@ -3,8 +3,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "control/command_fanout.h"
-#include "control/gateway_directory.h"
+#include "fanout/command_fanout.h"
+#include "fanout/gateway_directory.h"
 #include "proto/switchboard/control/v1/control.pb.h"
 
 namespace switchboard::control {
@@ -18,7 +18,7 @@ namespace switchboard::control {
 class GatewayCommands {
  public:
   // Both must outlive this object.
-  GatewayCommands(const CommandFanout* fanout, const GatewayDirectory* directory);
+  GatewayCommands(const fanout::CommandFanout* fanout, const fanout::GatewayDirectory* directory);
 
   absl::Status KickUser(const switchboard::control::v1::KickUserRequest& request,
                         absl::Time deadline, switchboard::control::v1::KickUserResponse* response);
@@ -42,11 +42,11 @@ class GatewayCommands {
  private:
   // Sends `command` and applies the partial-answer rules above; also turns a
   // reply carrying an error into a failure when no gateway succeeded.
-  absl::StatusOr<FanoutResult> Gather(switchboard::bus::v1::Command command,
+  absl::StatusOr<fanout::FanoutResult> Gather(switchboard::bus::v1::Command command,
                                       absl::Time deadline) const;
 
-  const CommandFanout* fanout_;
-  const GatewayDirectory* directory_;
+  const fanout::CommandFanout* fanout_;
+  const fanout::GatewayDirectory* directory_;
 };
 
 }  // namespace switchboard::control

@@ -4,9 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
-#include "common/room_name.h"
+#include "control/request_validation.h"
 
 namespace switchboard::control {
 
@@ -18,13 +16,7 @@ HistoryQuery::HistoryQuery(const fanout::HistoryReader* reader) : reader_(reader
 
 absl::Status HistoryQuery::Get(const v1::GetHistoryRequest& request,
                                v1::GetHistoryResponse* response) const {
-  if (absl::Status s = ValidateRoomName(request.room()); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("room \"", absl::CEscape(request.room()), "\": ", s.message()));
-  }
-  if (IsEphemeralRoom(request.room())) {
-    return absl::InvalidArgumentError("ephemeral rooms have no history");
-  }
+  if (absl::Status s = ValidateGetHistory(request); !s.ok()) return s;
   size_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
   limit = std::min<size_t>(limit, kMaxHistoryLimit);
 

@@ -4,8 +4,7 @@
 #include <tuple>
 #include <utility>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
+#include "control/request_validation.h"
 
 namespace switchboard::control {
 
@@ -13,35 +12,9 @@ using switchboard::bus::v1::PresenceEntry;
 
 namespace {
 
-// Version byte first, so the encoding can change without misreading old tokens.
-constexpr char kTokenVersion = '1';
-// Neither a user id from a JWT `sub` nor a connection id contains NUL in
-// practice; if one did, the ordering would still be total, only less exact.
-constexpr char kSeparator = '\0';
-
 using Key = std::pair<std::string, std::string>;
 
 Key KeyOf(const PresenceEntry& e) { return {e.info().user_id(), e.info().connection_id()}; }
-
-std::string EncodeToken(const Key& key) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(std::string(1, kTokenVersion), key.first, std::string(1, kSeparator),
-                   key.second));
-}
-
-absl::Status DecodeToken(const std::string& token, Key* key) {
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.empty() || raw[0] != kTokenVersion) {
-    return absl::InvalidArgumentError("page_token is not one this server issued");
-  }
-  const size_t sep = raw.find(kSeparator, 1);
-  if (sep == std::string::npos) {
-    return absl::InvalidArgumentError("page_token is not one this server issued");
-  }
-  key->first = raw.substr(1, sep - 1);
-  key->second = raw.substr(sep + 1);
-  return absl::OkStatus();
-}
 
 }  // namespace
 
@@ -53,7 +26,9 @@ absl::Status PagePresence(std::vector<PresenceEntry> entries, uint32_t page_size
   Key after;
   const bool has_token = !page_token.empty();
   if (has_token) {
-    if (absl::Status s = DecodeToken(page_token, &after); !s.ok()) return s;
+    absl::StatusOr<PresencePageKey> key = DecodePresencePageToken(page_token);
+    if (!key.ok()) return key.status();
+    after = {std::move(key->user_id), std::move(key->connection_id)};
   }
 
   std::sort(entries.begin(), entries.end(),
@@ -78,7 +53,8 @@ absl::Status PagePresence(std::vector<PresenceEntry> entries, uint32_t page_size
   }
   if (it != entries.end() && response->members_size() > 0) {
     const auto& last = response->members(response->members_size() - 1).info();
-    response->set_next_page_token(EncodeToken({last.user_id(), last.connection_id()}));
+    response->set_next_page_token(
+        EncodePresencePageToken({last.user_id(), last.connection_id()}));
   }
   return absl::OkStatus();
 }

@@ -9,7 +9,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/room_name.h"
-#include "control/random_id.h"
+#include "common/random_id.h"
+#include "control/request_validation.h"
 
 namespace switchboard::control {
 
@@ -18,16 +19,6 @@ using switchboard::bus::v1::Publication;
 using switchboard::client::v1::Payload;
 
 namespace {
-
-// Bounds the work one Broadcast call can cause.
-constexpr int kMaxBroadcastRooms = 1000;
-
-absl::Status ValidateRoom(const std::string& room) {
-  absl::Status s = ValidateRoomName(room);
-  if (s.ok()) return s;
-  return absl::InvalidArgumentError(
-      absl::StrCat("room \"", absl::CEscape(room), "\": ", s.message()));
-}
 
 void SetNow(google::protobuf::Timestamp* ts) {
   const int64_t ns = absl::ToUnixNanos(absl::Now());
@@ -42,29 +33,11 @@ RoomPublisher::RoomPublisher(fanout::BusPublisher* bus, size_t max_payload_bytes
     : bus_(bus), max_payload_bytes_(max_payload_bytes), ack_wait_(ack_wait) {}
 
 absl::Status RoomPublisher::ValidateMessageId(absl::string_view id) {
-  if (id.empty() || id.size() > kMaxMessageIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("message_id must be 1-", kMaxMessageIdBytes, " bytes"));
-  }
-  for (char c : id) {
-    if (c <= ' ' || c > '~' || c == '|') {
-      return absl::InvalidArgumentError(
-          "message_id may hold printable ASCII only, without spaces or '|'");
-    }
-  }
-  return absl::OkStatus();
+  return ::switchboard::control::ValidateMessageId(id);
 }
 
 absl::Status RoomPublisher::ValidatePayload(const Payload& payload) const {
-  if (payload.data_case() == Payload::DATA_NOT_SET) {
-    return absl::InvalidArgumentError("payload is required (binary, text or json)");
-  }
-  const size_t size = payload.ByteSizeLong();
-  if (size > max_payload_bytes_) {
-    return absl::InvalidArgumentError(absl::StrCat("payload is ", size, " bytes; the limit is ",
-                                                   max_payload_bytes_));
-  }
-  return absl::OkStatus();
+  return ::switchboard::control::ValidatePayload(payload, max_payload_bytes_);
 }
 
 Publication RoomPublisher::MakePublication(absl::string_view room, const std::string& message_id,
@@ -96,31 +69,15 @@ absl::StatusOr<v1::PublishResponse> RoomPublisher::PublishOne(absl::string_view 
 }
 
 absl::StatusOr<v1::PublishResponse> RoomPublisher::Publish(const v1::PublishRequest& request) const {
-  if (absl::Status s = ValidateRoom(request.room()); !s.ok()) return s;
-  if (absl::Status s = ValidatePayload(request.payload()); !s.ok()) return s;
-  std::string message_id = request.message_id();
-  if (message_id.empty()) {
-    message_id = RandomId();
-  } else if (absl::Status s = ValidateMessageId(message_id); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = ValidatePublish(request, max_payload_bytes_); !s.ok()) return s;
+  const std::string message_id = request.message_id().empty() ? RandomId() : request.message_id();
   return PublishOne(request.room(), message_id, request.payload());
 }
 
 absl::Status RoomPublisher::Broadcast(const v1::BroadcastRequest& request,
                                       v1::BroadcastResponse* response) const {
-  if (request.rooms().empty()) return absl::InvalidArgumentError("rooms is empty");
-  if (request.rooms_size() > kMaxBroadcastRooms) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "rooms has ", request.rooms_size(), " entries; the limit is ", kMaxBroadcastRooms));
-  }
-  if (absl::Status s = ValidatePayload(request.payload()); !s.ok()) return s;
-  std::string message_id = request.message_id();
-  if (message_id.empty()) {
-    message_id = RandomId();
-  } else if (absl::Status s = ValidateMessageId(message_id); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = ValidateBroadcast(request, max_payload_bytes_); !s.ok()) return s;
+  const std::string message_id = request.message_id().empty() ? RandomId() : request.message_id();
   // Persisted rooms are published concurrently and their acks gathered; the
   // state is shared with the callbacks so a late ack never writes into a
   // finished call. The dedupe key includes the room, so one id serves all.
@@ -140,7 +97,7 @@ absl::Status RoomPublisher::Broadcast(const v1::BroadcastRequest& request,
     const std::string& room = request.rooms(i);
     v1::BroadcastResult* result = response->add_results();
     result->set_room(room);
-    if (absl::Status s = ValidateRoom(room); !s.ok()) {
+    if (absl::Status s = ValidateRoomArgument(room); !s.ok()) {
       result->set_error(s.ToString());
       continue;
     }

@@ -19,7 +19,7 @@
 #include "common/nats_connection.h"
 #include "common/subjects.h"
 #include "control/rpc_metrics.h"
-#include "control/worker_pool.h"
+#include "common/worker_pool.h"
 #include "fanout/history_reader.h"
 #include "proto/switchboard/control/v1/control.pb.h"
 

@@ -11,6 +11,7 @@
 #include "common/room_name.h"
 #include "gateway/ban_list.h"
 #include "gateway/connection.h"
+#include "gateway/session_directory.h"
 #include "gateway/worker.h"
 
 namespace switchboard::gateway {
@@ -60,8 +61,11 @@ std::vector<T> OnEveryWorker(const std::vector<Worker*>& workers,
 }  // namespace
 
 CommandHandler::CommandHandler(GatewayContext& ctx, std::vector<Worker*> workers,
-                               absl::Duration heartbeat_interval)
-    : ctx_(ctx), workers_(std::move(workers)), heartbeat_interval_(heartbeat_interval) {}
+                               absl::Duration heartbeat_interval,
+                               const fanout::GatewayDirectory* directory)
+    : ctx_(ctx), workers_(std::move(workers)), heartbeat_interval_(heartbeat_interval) {
+  if (directory != nullptr) peers_.emplace(directory, ctx_.options->gateway_id);
+}
 
 CommandHandler::~CommandHandler() { Stop(); }
 
@@ -176,29 +180,40 @@ bv1::CommandReply CommandHandler::Execute(const bv1::Command& command) {
     case bv1::Command::kPresenceSurvey: {
       const bv1::PresenceSurvey survey = command.presence_survey();
       const std::string gateway_id = ctx_.options->gateway_id;
-      auto parts = OnEveryWorker<bv1::PresenceSurveyReply>(workers_, [survey, gateway_id](Worker& w) {
-        bv1::PresenceSurveyReply part;
-        for (Connection* c : w.rooms().Members(survey.room())) {
-          part.set_connections(part.connections() + 1);
-          part.add_user_ids(c->session().user_id());
-          if (!survey.counts_only()) {
-            auto* entry = part.add_entries();
-            entry->set_gateway_id(gateway_id);
-            entry->mutable_info()->set_user_id(c->session().user_id());
-            entry->mutable_info()->set_connection_id(c->session().connection_id());
-          }
-        }
-        return part;
-      });
+      auto parts = OnEveryWorker<std::vector<cv1::PresenceInfo>>(
+          workers_, [room = survey.room()](Worker& w) { return w.rooms().PresenceOf(room); });
       auto* presence = reply.mutable_presence();
       presence->set_room(survey.room());
       absl::flat_hash_set<std::string> users;
       for (auto& part : parts) {
-        presence->set_connections(presence->connections() + part.connections());
-        for (auto& u : *part.mutable_user_ids()) users.insert(std::move(u));
-        for (auto& e : *part.mutable_entries()) *presence->add_entries() = std::move(e);
+        presence->set_connections(presence->connections() + part.size());
+        for (auto& info : part) {
+          users.insert(info.user_id());
+          if (survey.counts_only()) continue;
+          auto* entry = presence->add_entries();
+          entry->set_gateway_id(gateway_id);
+          *entry->mutable_info() = std::move(info);
+        }
       }
       for (const auto& u : users) presence->add_user_ids(u);
+      break;
+    }
+    case bv1::Command::kSessionClaim: {
+      const bv1::SessionClaim& claim = command.session_claim();
+      auto holder = ctx_.sessions->Find(claim.session_id());
+      if (!holder || holder->user_id != claim.user_id() ||
+          holder->connection_id == claim.connection_id() || holder->worker == nullptr) {
+        break;  // not here, or it is the claimant itself
+      }
+      ctx_.sessions->Release(claim.session_id(), holder->connection_id);
+      Worker* w = holder->worker;
+      w->Post([w, conn_id = holder->connection_id] {
+        if (Connection* c = w->FindConnection(conn_id)) {
+          c->Close(static_cast<uint16_t>(cv1::CLOSE_CODE_REPLACED),
+                   "replaced by a newer connection");
+        }
+      });
+      reply.set_affected(1);
       break;
     }
     case bv1::Command::kInfoSurvey:
@@ -243,7 +258,34 @@ void CommandHandler::HeartbeatLoop() {
       natsConnection_Publish(ctx_.nats->raw(), subject.c_str(), data.data(),
                              static_cast<int>(data.size()));
     }
+    WatchCluster();
   } while (!stop_.WaitForNotificationWithTimeout(heartbeat_interval_));
+}
+
+void CommandHandler::WatchCluster() {
+  const absl::Time now = absl::Now();
+  if (!ctx_.nats->connected()) {
+    if (disconnected_since_ == absl::InfinitePast()) disconnected_since_ = now;
+    return;
+  }
+  if (disconnected_since_ != absl::InfinitePast()) {
+    // Peers declare a gateway lost after 3 missed heartbeats; past 2 the
+    // members are announced again (a duplicate JOIN is harmless to clients).
+    if (now - disconnected_since_ >= 2 * heartbeat_interval_) {
+      SB_LOG_INFO("back on the bus after {}: announcing presence again",
+                  absl::FormatDuration(now - disconnected_since_));
+      for (Worker* w : workers_) w->Post([w] { w->rooms().ReannounceAll(); });
+    }
+    disconnected_since_ = absl::InfinitePast();
+  }
+  if (!peers_) return;
+  for (const PeerMonitor::Lost& lost : peers_->TakeLost(now)) {
+    SB_LOG_INFO("gateway {} {}: its presence entries are void", lost.gateway_id,
+                lost.restarted_at == absl::InfinitePast() ? "is gone" : "restarted");
+    for (Worker* w : workers_) {
+      w->Post([w, lost] { w->rooms().OnGatewayLost(lost.gateway_id, lost.restarted_at); });
+    }
+  }
 }
 
 }  // namespace switchboard::gateway

@@ -21,21 +21,16 @@ constexpr int kMaxReadsPerEvent = 4;
 // How long a closing connection waits for the peer to finish.
 constexpr int64_t kLingerMicros = 5'000'000;
 
-// A view of part of an array of buffers, as an Asio buffer sequence, so that
-// a gather write needs no allocation.
-struct BufferRange {
-  const net::const_buffer* first;
-  const net::const_buffer* last;
-  const net::const_buffer* begin() const { return first; }
-  const net::const_buffer* end() const { return last; }
-};
+bool WouldBlock(const boost::system::error_code& ec) {
+  return ec == net::error::would_block || ec == net::error::try_again;
+}
 
 }  // namespace
 
-Connection::Connection(Worker& worker, net::ip::tcp::socket socket, FrameFormat format,
+Connection::Connection(Worker& worker, Transport transport, FrameFormat format,
                        std::string remote_ip, std::string upgrade_token)
     : worker_(worker),
-      socket_(std::move(socket)),
+      transport_(std::move(transport)),
       format_(format),
       remote_ip_(std::move(remote_ip)),
       reader_(ws::FrameReader::Limits{worker.ctx().options->limits.max_message_bytes,
@@ -46,8 +41,8 @@ Connection::~Connection() = default;
 
 void Connection::Start(std::string leftover) {
   boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  socket_.set_option(net::ip::tcp::no_delay(true), ec);
+  transport_.socket().non_blocking(true, ec);
+  transport_.socket().set_option(net::ip::tcp::no_delay(true), ec);
   last_rx_us_ = worker_.NowMicros();
   last_ping_us_ = last_rx_us_;
   session_.OnOpen();
@@ -55,28 +50,36 @@ void Connection::Start(std::string leftover) {
     absl::Status status = reader_.ConsumeInPlace(leftover.data(), leftover.size(), *this);
     if (!status.ok()) return Close(reader_.close_code(), status.message());
   }
-  WaitReadable();
+  ContinueReading();
 }
 
 void Connection::WaitReadable() {
   if (waiting_readable_ || state_ == State::kClosed) return;
   waiting_readable_ = true;
-  socket_.async_wait(net::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       self->waiting_readable_ = false;
-                       if (ec) {
-                         if (self->state_ != State::kClosed) self->Teardown();
-                         return;
-                       }
-                       self->OnReadable();
-                     });
+  transport_.socket().async_wait(net::ip::tcp::socket::wait_read,
+                                 [self = shared_from_this()](boost::system::error_code ec) {
+                                   self->waiting_readable_ = false;
+                                   if (ec) {
+                                     if (self->state_ != State::kClosed) self->Teardown();
+                                     return;
+                                   }
+                                   self->OnReadable();
+                                 });
+}
+
+void Connection::ContinueReading() {
+  if (!transport_.HasBufferedInput()) return WaitReadable();
+  // TLS read whole records ahead: no readiness event will announce them.
+  worker_.Post([self = shared_from_this()] {
+    if (self->state_ != State::kClosed) self->OnReadable();
+  });
 }
 
 void Connection::OnReadable() {
   for (int i = 0; i < kMaxReadsPerEvent && state_ != State::kClosed; ++i) {
     boost::system::error_code ec;
-    size_t n = socket_.read_some(net::buffer(worker_.read_buffer(), worker_.read_buffer_size()), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) break;
+    size_t n = transport_.ReadSome(worker_.read_buffer(), worker_.read_buffer_size(), ec);
+    if (WouldBlock(ec)) break;
     if (ec) return Teardown();  // EOF or reset: the peer is gone
     last_rx_us_ = worker_.NowMicros();
     if (state_ != State::kOpen) continue;  // closing: discard what the peer still sends
@@ -85,9 +88,12 @@ void Connection::OnReadable() {
       Close(reader_.close_code(), status.message());
       break;
     }
-    if (n < worker_.read_buffer_size()) break;  // drained the socket
+    if (n < worker_.read_buffer_size() && !transport_.HasBufferedInput()) break;  // drained
   }
-  if (state_ != State::kClosed) WaitReadable();
+  if (state_ == State::kClosed) return;
+  // TLS may have answered something while reading (an alert, a key update).
+  if (transport_.has_pending_output()) worker_.ScheduleFlush(this);
+  ContinueReading();
 }
 
 void Connection::OnMessage(ws::Opcode type, absl::string_view payload) {
@@ -171,14 +177,9 @@ void Connection::Flush() {
       buffers[count] = net::const_buffer(f.data() + skip, f.size() - skip);
     }
     boost::system::error_code ec;
-    size_t written =
-        socket_.write_some(BufferRange{buffers.data(), buffers.data() + count}, ec);
+    size_t written = transport_.WriteSome(buffers.data(), count, ec);
     worker_.stats().write_syscalls.Add();
-    if (ec == net::error::would_block || ec == net::error::try_again) {
-      WaitWritable();
-      return;
-    }
-    if (ec) return Teardown();
+    if (ec) return OnWriteStopped(ec);
     queued_bytes_ -= written;
     while (written > 0) {
       const size_t left = queue_[queue_head_]->size() - head_offset_;
@@ -196,28 +197,34 @@ void Connection::Flush() {
   queue_.clear();
   queue_head_ = 0;
   if (queue_.capacity() > 64) queue_.shrink_to_fit();  // idle connections stay small
+  boost::system::error_code ec;
+  if (!transport_.FlushOutput(ec)) return OnWriteStopped(ec);  // TLS ciphertext left over
   if (state_ == State::kClosing) {
     // Everything including our Close frame is out: stop writing, and read until
     // the peer closes too (closing with unread input would reset the
     // connection and could destroy the Close frame in flight).
-    boost::system::error_code ignored;
-    socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    if (!transport_.ShutdownSend(ec)) return OnWriteStopped(ec);
     state_ = State::kLingering;
   }
+}
+
+void Connection::OnWriteStopped(const boost::system::error_code& ec) {
+  if (WouldBlock(ec)) return WaitWritable();
+  Teardown();
 }
 
 void Connection::WaitWritable() {
   if (waiting_writable_) return;
   waiting_writable_ = true;
-  socket_.async_wait(net::ip::tcp::socket::wait_write,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       self->waiting_writable_ = false;
-                       if (ec) {
-                         if (self->state_ != State::kClosed) self->Teardown();
-                         return;
-                       }
-                       self->Flush();
-                     });
+  transport_.socket().async_wait(net::ip::tcp::socket::wait_write,
+                                 [self = shared_from_this()](boost::system::error_code ec) {
+                                   self->waiting_writable_ = false;
+                                   if (ec) {
+                                     if (self->state_ != State::kClosed) self->Teardown();
+                                     return;
+                                   }
+                                   self->Flush();
+                                 });
 }
 
 void Connection::OnTick(int64_t now_us) {
@@ -247,8 +254,7 @@ void Connection::Teardown() {
   if (state_ == State::kClosed) return;
   if (state_ == State::kOpen) worker_.stats().closes[CloseCodeSlot(ws::kCloseAbnormal)].Add();
   state_ = State::kClosed;
-  boost::system::error_code ignored;
-  socket_.close(ignored);  // cancels pending waits; their handlers see an error
+  transport_.Close();  // cancels pending waits; their handlers see an error
   queue_.clear();
   queued_bytes_ = 0;
   session_.OnClosed();

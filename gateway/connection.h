@@ -6,12 +6,11 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
-
 #include "absl/strings/string_view.h"
 #include "gateway/codec/frame_codec.h"
 #include "gateway/codec/shared_frame.h"
 #include "gateway/session.h"
+#include "gateway/transport.h"
 #include "gateway/worker_stats.h"
 #include "gateway/ws/frame_reader.h"
 
@@ -20,7 +19,8 @@ namespace switchboard::gateway {
 class Worker;
 
 // One upgraded WebSocket connection: the gateway's own RFC 6455 framing on a
-// raw TCP socket (see ARCHITECTURE.md, "Fan-out speed"). Incoming bytes are
+// raw TCP socket, or on TLS over it (see ARCHITECTURE.md, "Fan-out speed";
+// Transport keeps the plain path a direct socket call). Incoming bytes are
 // read into the worker's shared buffer and parsed by a FrameReader; outgoing
 // frames wait in an ordered queue of shared, pre-encoded frames and leave in
 // one gather write per flush. Pongs and close frames go through the same queue,
@@ -31,8 +31,8 @@ class Worker;
 class Connection : public std::enable_shared_from_this<Connection>,
                    private ws::FrameReader::Handler {
  public:
-  Connection(Worker& worker, boost::asio::ip::tcp::socket socket, FrameFormat format,
-             std::string remote_ip, std::string upgrade_token);
+  Connection(Worker& worker, Transport transport, FrameFormat format, std::string remote_ip,
+             std::string upgrade_token);
   ~Connection() override;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -82,8 +82,12 @@ class Connection : public std::enable_shared_from_this<Connection>,
   };
 
   void WaitReadable();
+  // WaitReadable, or another read pass soon when TLS already holds input.
+  void ContinueReading();
   void OnReadable();
   void WaitWritable();
+  // A write or flush stopped with `ec`: wait for the socket, or give up.
+  void OnWriteStopped(const boost::system::error_code& ec);
   void Teardown();
 
   // FrameReader::Handler
@@ -95,7 +99,7 @@ class Connection : public std::enable_shared_from_this<Connection>,
   void QueueUnchecked(SharedFrame frame);
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  Transport transport_;
   const FrameFormat format_;
   std::string remote_ip_;
   ws::FrameReader reader_;

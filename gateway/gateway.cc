@@ -1,6 +1,7 @@
 #include "gateway/gateway.h"
 
 #include "common/logging.h"
+#include "common/random_id.h"
 #include "fanout/stream_provisioner.h"
 #include "gateway/ban_list.h"
 
@@ -47,6 +48,16 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
                                                    g.options_.limits.max_connections_per_ip);
   g.ctx_.limiter = g.limiter_.get();
   g.ctx_.sessions = &g.sessions_;
+  g.ctx_.instance_tag = RandomId().substr(0, 6);
+  // The cluster's gateways, from heartbeats: who must answer a presence
+  // survey, and which peers were lost.
+  g.directory_ = std::make_unique<fanout::GatewayDirectory>();
+  if (absl::Status s = g.directory_->Listen(g.nats_.get(), g.ctx_.subjects); !s.ok()) {
+    return s;
+  }
+  g.presence_queries_ = std::make_unique<PresenceQueries>(g.nats_.get(), g.ctx_.subjects,
+                                                          g.directory_.get(), absl::Seconds(2));
+  g.ctx_.presence_queries = g.presence_queries_.get();
   static BanList* bans = new BanList();  // process-wide, like the gateway id
   g.ctx_.bans = bans;
 
@@ -70,7 +81,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   g.options_.listen_port = g.listener_->port();
 
   for (auto& w : g.workers_) w->Start();
-  g.commands_ = std::make_unique<CommandHandler>(g.ctx_, workers, absl::Seconds(2));
+  g.commands_ = std::make_unique<CommandHandler>(g.ctx_, workers, g.options_.heartbeat_interval,
+                                                 g.directory_.get());
   if (absl::Status s = g.commands_->Start(); !s.ok()) {
     SB_LOG_WARN("control commands unavailable until NATS is: {}", s.ToString());
   }
@@ -83,8 +95,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   if (!admin.ok()) return admin.status();
   g.admin_ = std::move(*admin);
   g.admin_->AddCollectable(g.metrics_);
-  SB_LOG_INFO("gateway {} serving ws://{}:{}/ws with {} worker(s); admin on {}:{}",
-              g.options_.gateway_id, g.options_.listen_address, g.listener_->port(),
+  SB_LOG_INFO("gateway {} serving {}://{}:{}/ws with {} worker(s); admin on {}:{}",
+              g.options_.gateway_id, g.listener_->tls() ? "wss" : "ws", g.options_.listen_address, g.listener_->port(),
               g.workers_.size(), g.options_.admin_address, g.admin_->port());
   return self;
 }
@@ -138,6 +150,22 @@ void Gateway::Drain() {
     stopping_.WaitForNotificationWithTimeout(absl::Milliseconds(50));
   }
   SB_LOG_INFO("drained; {} connection(s) left", connections());
+  FlushPresence();
+}
+
+void Gateway::FlushPresence() {
+  std::vector<std::shared_ptr<absl::Notification>> done;
+  for (auto& w : workers_) {
+    auto n = std::make_shared<absl::Notification>();
+    done.push_back(n);
+    Worker* worker = w.get();
+    worker->Post([worker, n] {
+      worker->rooms().FlushPresence();
+      n->Notify();
+    });
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(1);
+  for (auto& n : done) n->WaitForNotificationWithDeadline(deadline);
 }
 
 void Gateway::Stop() {
@@ -149,7 +177,10 @@ void Gateway::Stop() {
   if (commands_) commands_->Stop();
   if (listener_) listener_->StopAccepting();
   if (hub_) hub_->Stop();
+  if (commands_) FlushPresence();  // the workers run
   for (auto& w : workers_) w->Stop();
+  // After the workers: no session can start a query any more.
+  presence_queries_.reset();
   // Acks of publishes still in flight are answered before the connection goes.
   publisher_.reset();
   if (nats_) nats_->Close();

@@ -13,6 +13,7 @@
 #include "common/nats_connection.h"
 #include "common/process_metrics.h"
 #include "fanout/bus_publisher.h"
+#include "fanout/gateway_directory.h"
 #include "fanout/history_reader.h"
 #include "fanout/hub.h"
 #include "gateway/auth/token_verifier.h"
@@ -22,6 +23,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/gateway_options.h"
 #include "gateway/listener.h"
+#include "gateway/presence_queries.h"
 #include "gateway/session_directory.h"
 #include "gateway/worker.h"
 #include "prometheus/registry.h"
@@ -53,6 +55,9 @@ class Gateway {
   absl::Status Readiness() const;
   // Provisions the stream, retrying in the background while NATS is away.
   void ProvisionStream();
+  // Has every worker announce its held presence departures, and waits
+  // (briefly) until they did.
+  void FlushPresence();
 
   GatewayOptions options_;
   GatewayContext ctx_;
@@ -63,6 +68,8 @@ class Gateway {
   std::unique_ptr<fanout::HistoryReader> history_;
   std::unique_ptr<fanout::BusPublisher> publisher_;
   std::unique_ptr<ConnectionLimiter> limiter_;
+  std::unique_ptr<fanout::GatewayDirectory> directory_;
+  std::unique_ptr<PresenceQueries> presence_queries_;
   SessionDirectory sessions_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<fanout::Hub> hub_;

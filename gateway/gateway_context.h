@@ -17,6 +17,7 @@ namespace switchboard::gateway {
 
 class SessionDirectory;
 class BanList;
+class PresenceQueries;
 
 // What every worker shares: configuration and the process-wide services. All
 // members are set before the first worker starts and outlive the last one;
@@ -32,7 +33,12 @@ struct GatewayContext {
   ConnectionLimiter* limiter = nullptr;
   SessionDirectory* sessions = nullptr;
   BanList* bans = nullptr;
+  // Cluster-wide presence for clients' PresenceQuery frames.
+  PresenceQueries* presence_queries = nullptr;
   std::atomic<bool> draining{false};
+  // Random per process: part of every connection id, so that ids stay unique
+  // when a gateway restarts under the same --gateway_id.
+  std::string instance_tag;
 };
 
 }  // namespace switchboard::gateway

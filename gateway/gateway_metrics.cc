@@ -180,6 +180,19 @@ std::vector<prometheus::MetricFamily> GatewayMetrics::Collect() const {
   }
   out.push_back(std::move(errors));
 
+  auto tls = Family("switchboard_gateway_tls_handshake_failures_total",
+                    "TLS handshakes on the WebSocket port that did not complete, by reason",
+                    MetricType::Counter);
+  constexpr const char* kTlsFailureNames[kTlsHandshakeFailureCount] = {"protocol", "closed",
+                                                                       "timeout"};
+  for (int r = 0; r < kTlsHandshakeFailureCount; ++r) {
+    AddSample(tls,
+              static_cast<double>(Sum(
+                  workers_, [&](const WorkerStats& w) { return w.tls_handshake_failures[r].Get(); })),
+              {{"reason", kTlsFailureNames[r]}});
+  }
+  out.push_back(std::move(tls));
+
   auto closes = Family("switchboard_gateway_closes_total",
                        "Connections closed by the gateway, by WebSocket close code",
                        MetricType::Counter);

@@ -36,13 +36,27 @@ struct ConnectionLimitOptions {
   // the connection with 4005 (slow consumer) and the client resumes.
   size_t lossy_queue_bytes = 64 * 1024;
   size_t max_queue_bytes = 1024 * 1024;
-  // The HTTP upgrade must complete within this (then the socket is closed).
+  // The TLS handshake (with TLS on) and the HTTP upgrade must complete within
+  // this, counted from the accept (then the socket is closed).
   absl::Duration handshake_timeout = absl::Seconds(5);
   // The Connect frame must arrive within this after the upgrade (close 4003).
   absl::Duration connect_timeout = absl::Seconds(10);
   // WebSocket pings every ping_interval; no frame for ping_timeout: close 4004.
   absl::Duration ping_interval = absl::Seconds(10);
   absl::Duration ping_timeout = absl::Seconds(30);
+};
+
+// TLS on the WebSocket port (wss://): on when a certificate chain and key are
+// given. The admin port stays plain HTTP (private network only).
+struct TlsOptions {
+  // PEM files: the certificate chain (leaf first, then intermediates) and its
+  // unencrypted private key.
+  std::string cert_file;
+  std::string key_file;
+  // Lowest protocol version accepted: "1.2" or "1.3".
+  std::string min_version = "1.2";
+
+  bool enabled() const { return !cert_file.empty() || !key_file.empty(); }
 };
 
 // Everything a gateway is configured with; main.cc fills it from flags
@@ -74,10 +88,18 @@ struct GatewayOptions {
   absl::Duration publish_timeout = absl::Seconds(5);
   auth::TokenVerifierConfig auth;
   ConnectionLimitOptions limits;
+  TlsOptions tls;
   // On SIGTERM: closes are spread over drain_window (clients get a jittered
   // reconnect hint), and the process exits at drain_timeout regardless.
   absl::Duration drain_window = absl::Seconds(10);
   absl::Duration drain_timeout = absl::Seconds(20);
+  // Heartbeats on the bus. Other gateways and the control plane consider this
+  // gateway dead after 3 missed intervals (its presence entries vanish then).
+  absl::Duration heartbeat_interval = absl::Seconds(2);
+  // Presence: a connection's LEAVE event is published this long after it
+  // left (it still counts as present meanwhile), so that a reconnecting tab
+  // joins before its old connection leaves and members see no flap. 0: at once.
+  absl::Duration presence_leave_delay = absl::ZeroDuration();
 };
 
 }  // namespace switchboard::gateway

@@ -28,6 +28,9 @@ namespace net = boost::asio;
 namespace {
 
 constexpr char kWebSocketGuid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+// Request headers beyond this are refused with 431.
+constexpr size_t kMaxHeaderBytes = 8 * 1024;
+constexpr size_t kReadChunkBytes = 4 * 1024;
 
 std::string Base64(const unsigned char* data, size_t len) {
   std::string out(4 * ((len + 2) / 3), '\0');
@@ -193,21 +196,76 @@ absl::StatusOr<UpgradeRequest> CheckUpgrade(const http::request<http::empty_body
   return out;
 }
 
-HttpUpgrade::HttpUpgrade(Worker& worker, net::ip::tcp::socket socket)
-    : worker_(worker), stream_(std::move(socket)) {
-  parser_.header_limit(8 * 1024);
+HttpUpgrade::HttpUpgrade(Worker& worker, Transport transport,
+                         std::chrono::steady_clock::time_point deadline)
+    : worker_(worker), transport_(std::move(transport)), timer_(worker.io()), deadline_(deadline) {
+  parser_.header_limit(kMaxHeaderBytes);
   parser_.body_limit(0);
   beast::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
+  transport_.socket().non_blocking(true, ec);  // reads and writes wait via async_wait
+  auto endpoint = transport_.socket().remote_endpoint(ec);
   remote_ip_ = ec ? "unknown" : endpoint.address().to_string();
 }
 
 void HttpUpgrade::Run() {
-  // Slowloris guard: the whole request must arrive within the handshake timeout.
-  stream_.expires_after(
-      absl::ToChronoMilliseconds(worker_.ctx().options->limits.handshake_timeout));
-  http::async_read(stream_, buffer_, parser_,
-                   [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  // Slowloris guard: the whole request must arrive by the deadline.
+  ArmTimer(deadline_);
+  DoRead();
+}
+
+void HttpUpgrade::ArmTimer(std::chrono::steady_clock::time_point deadline) {
+  timer_.expires_at(deadline);
+  timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    // A handler already queued when the timer was re-armed sees no error:
+    // only a deadline that has really passed closes the socket.
+    if (ec || self->done_ || self->timer_.expiry() > std::chrono::steady_clock::now()) return;
+    self->done_ = true;
+    self->transport_.Close();  // pending waits fail and drop their references
+  });
+}
+
+void HttpUpgrade::Wait(net::ip::tcp::socket::wait_type type, void (HttpUpgrade::*next)()) {
+  transport_.socket().async_wait(type, [self = shared_from_this(), next](beast::error_code ec) {
+    if (self->done_) return;
+    if (ec) return self->Abandon();
+    ((*self).*next)();
+  });
+}
+
+void HttpUpgrade::DoRead() {
+  for (;;) {
+    if (buffer_.size() > 0) {
+      beast::error_code ec;
+      const size_t used = parser_.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec && ec != http::error::need_more) return OnBadRequest(ec);
+      if (!ec && parser_.is_done()) return OnRequest();
+      if (!ec && used > 0) continue;
+    }
+    // The parser refuses headers past kMaxHeaderBytes first; this only
+    // bounds the buffer should that ever change.
+    if (buffer_.size() > 2 * kMaxHeaderBytes) return OnBadRequest(http::error::header_limit);
+    beast::error_code ec;
+    auto space = buffer_.prepare(kReadChunkBytes);
+    const size_t n = transport_.ReadSome(static_cast<char*>(space.data()), space.size(), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      return Wait(net::ip::tcp::socket::wait_read, &HttpUpgrade::DoRead);
+    }
+    if (ec) return Abandon();  // EOF, reset or a broken TLS session: nobody to answer
+    buffer_.commit(n);
+  }
+}
+
+void HttpUpgrade::OnBadRequest(beast::error_code ec) {
+  if (ec == http::error::header_limit) return Respond(431, "request headers too large\n");
+  Respond(400, "bad HTTP request\n");
+}
+
+void HttpUpgrade::Abandon() {
+  done_ = true;
+  written_ = nullptr;  // it may hold a reference to this object
+  timer_.cancel();
+  transport_.Close();
 }
 
 void HttpUpgrade::Respond(int status, std::string body, const char* content_type) {
@@ -222,27 +280,43 @@ void HttpUpgrade::Respond(int status, std::string body, const char* content_type
   res.prepare_payload();
   std::ostringstream out;
   out << res;
-  out_ = std::make_shared<std::string>(out.str());
-  stream_.expires_after(std::chrono::seconds(10));
-  net::async_write(stream_, net::buffer(*out_),
-                   [self = shared_from_this()](beast::error_code, size_t) {
-                     beast::error_code ignored;
-                     self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
-                     self->stream_.close();
-                   });
+  out_ = out.str();
+  Write(std::chrono::seconds(10), [self = shared_from_this()](bool) { self->Finish(); });
 }
 
-void HttpUpgrade::OnRead(beast::error_code ec) {
-  if (ec) {
-    // Timeout, bad HTTP, oversized headers or a vanished client.
-    if (ec == http::error::header_limit) return Respond(431, "request headers too large\n");
-    if (ec != beast::error::timeout && ec != net::error::eof &&
-        ec != net::error::connection_reset) {
-      return Respond(400, "bad HTTP request\n");
-    }
-    stream_.close();
-    return;
+void HttpUpgrade::Write(std::chrono::steady_clock::duration timeout,
+                        std::function<void(bool)> written) {
+  out_written_ = 0;
+  written_ = std::move(written);
+  ArmTimer(std::chrono::steady_clock::now() + timeout);
+  DoWrite();
+}
+
+void HttpUpgrade::DoWrite() {
+  beast::error_code ec;
+  while (out_written_ < out_.size()) {
+    net::const_buffer rest(out_.data() + out_written_, out_.size() - out_written_);
+    out_written_ += transport_.WriteSome(&rest, 1, ec);
+    if (ec) break;
   }
+  if (!ec) transport_.FlushOutput(ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    return Wait(net::ip::tcp::socket::wait_write, &HttpUpgrade::DoWrite);
+  }
+  auto written = std::move(written_);
+  written_ = nullptr;
+  written(!ec);
+}
+
+void HttpUpgrade::Finish() {
+  done_ = true;
+  timer_.cancel();
+  beast::error_code ignored;
+  transport_.ShutdownSend(ignored);  // best effort: the peer may be gone
+  transport_.Close();
+}
+
+void HttpUpgrade::OnRequest() {
   const auto& req = parser_.get();
   if (!beast::websocket::is_upgrade(req)) {
     return ServeStatic(absl::string_view(req.target().data(), req.target().size()));
@@ -293,28 +367,23 @@ void HttpUpgrade::Upgrade(const UpgradeRequest& upgrade) {
                                              switchboard::client::v1::CLOSE_CODE_TOO_MANY_CONNECTIONS),
                                          "too many connections"));
   }
-  out_ = std::make_shared<std::string>(std::move(response));
-  stream_.expires_after(std::chrono::seconds(10));
-  net::async_write(stream_, net::buffer(*out_),
-                   [self = shared_from_this(), admitted, format = upgrade.format,
-                    token = upgrade.token](beast::error_code ec, size_t) mutable {
-                     Worker& worker = self->worker_;
-                     if (ec || !admitted) {
-                       if (admitted) worker.ctx().limiter->Release(self->remote_ip_);
-                       beast::error_code ignored;
-                       self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-                       self->stream_.close();
-                       return;
-                     }
-                     self->stream_.expires_never();
-                     std::string leftover(static_cast<const char*>(self->buffer_.data().data()),
-                                          self->buffer_.size());
-                     auto conn = std::make_shared<Connection>(
-                         worker, self->stream_.release_socket(), format, self->remote_ip_,
-                         std::move(token));
-                     worker.Adopt(conn);
-                     conn->Start(std::move(leftover));
-                   });
+  out_ = std::move(response);
+  Write(std::chrono::seconds(10), [self = shared_from_this(), admitted, format = upgrade.format,
+                                   token = upgrade.token](bool ok) mutable {
+    Worker& worker = self->worker_;
+    if (!ok || !admitted) {
+      if (admitted) worker.ctx().limiter->Release(self->remote_ip_);
+      return self->Finish();
+    }
+    self->done_ = true;
+    self->timer_.cancel();
+    std::string leftover(static_cast<const char*>(self->buffer_.data().data()),
+                         self->buffer_.size());
+    auto conn = std::make_shared<Connection>(worker, std::move(self->transport_), format,
+                                             self->remote_ip_, std::move(token));
+    worker.Adopt(conn);
+    conn->Start(std::move(leftover));
+  });
 }
 
 }  // namespace switchboard::gateway

@@ -1,18 +1,22 @@
 #ifndef SWITCHBOARD_GATEWAY_HTTP_UPGRADE_H_
 #define SWITCHBOARD_GATEWAY_HTTP_UPGRADE_H_
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "absl/status/statusor.h"
 #include "gateway/codec/frame_codec.h"
+#include "gateway/transport.h"
 
 namespace switchboard::gateway {
 
@@ -47,28 +51,47 @@ absl::StatusOr<UpgradeRequest> CheckUpgrade(
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key.
 std::string WebSocketAccept(absl::string_view key);
 
-// Reads one HTTP request on a new TCP connection, within the handshake
-// timeout. A valid WebSocket upgrade becomes a Connection on the same worker
-// (Beast reads the request; the gateway's own framing takes the socket after
-// the 101). Anything else gets the demo page's static files, or an HTTP error,
-// and is closed. Runs on its worker's thread.
+// Reads one HTTP request on a new connection (plain TCP, or TLS once
+// TlsHandshake is done) by `deadline`: the handshake timeout, counted from the
+// accept. A valid WebSocket upgrade becomes a Connection on the same worker
+// (Beast parses the request; the gateway's own framing takes the transport
+// after the 101). Anything else gets the demo page's static files, or an HTTP
+// error, and is closed. Runs on its worker's thread.
 class HttpUpgrade : public std::enable_shared_from_this<HttpUpgrade> {
  public:
-  HttpUpgrade(Worker& worker, boost::asio::ip::tcp::socket socket);
+  HttpUpgrade(Worker& worker, Transport transport, std::chrono::steady_clock::time_point deadline);
   void Run();
 
  private:
-  void OnRead(boost::beast::error_code ec);
+  // Parses what has arrived and reads more until the request is complete.
+  void DoRead();
+  void OnBadRequest(boost::beast::error_code ec);
+  void OnRequest();
   void Respond(int status, std::string body, const char* content_type = "text/plain");
   void ServeStatic(absl::string_view target);
   void Upgrade(const UpgradeRequest& upgrade);
+  // Sends out_ within `timeout`, then calls written_(true), or written_(false)
+  // when the peer is gone.
+  void Write(std::chrono::steady_clock::duration timeout, std::function<void(bool)> written);
+  void DoWrite();
+  void Wait(boost::asio::ip::tcp::socket::wait_type type, void (HttpUpgrade::*next)());
+  void ArmTimer(std::chrono::steady_clock::time_point deadline);
+  // Ends the exchange: close_notify (TLS), FIN, then the socket is closed.
+  void Finish();
+  // Closes at once: the peer is gone or too slow.
+  void Abandon();
 
   Worker& worker_;
-  boost::beast::tcp_stream stream_;
+  Transport transport_;
+  boost::asio::steady_timer timer_;
+  const std::chrono::steady_clock::time_point deadline_;
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request_parser<boost::beast::http::empty_body> parser_;
   std::string remote_ip_;
-  std::shared_ptr<std::string> out_;
+  std::string out_;
+  size_t out_written_ = 0;
+  std::function<void(bool)> written_;
+  bool done_ = false;  // handed over or closed
 };
 
 }  // namespace switchboard::gateway

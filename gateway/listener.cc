@@ -1,10 +1,14 @@
 #include "gateway/listener.h"
 
+#include <chrono>
+
 #include <boost/asio/post.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "gateway/http_upgrade.h"
+#include "gateway/tls_handshake.h"
+#include "gateway/transport.h"
 #include "gateway/worker.h"
 
 namespace switchboard::gateway {
@@ -13,9 +17,12 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 struct Listener::Acceptor {
-  explicit Acceptor(Worker& w) : worker(w), acceptor(w.io()) {}
+  Acceptor(Worker& w, std::shared_ptr<const TlsContext> t)
+      : worker(w), acceptor(w.io()), tls(std::move(t)) {}
   Worker& worker;
   tcp::acceptor acceptor;
+  // Null for plain ws://. Shared: accepts may outlive the Listener.
+  std::shared_ptr<const TlsContext> tls;
 };
 
 Listener::~Listener() = default;
@@ -26,9 +33,18 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const std::string& ad
   boost::system::error_code ec;
   auto ip = net::ip::make_address(address, ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat("listen address ", address, ": ", ec.message()));
+  if (workers.empty()) return absl::InvalidArgumentError("a listener needs at least one worker");
+  const TlsOptions& tls = workers.front()->ctx().options->tls;
+  if (tls.enabled()) {
+    auto context = TlsContext::Create(tls);
+    if (!context.ok()) return context.status();
+    self->tls_ = std::move(*context);
+    SB_LOG_INFO("TLS on the WebSocket port (wss://), TLS {}+: {}", tls.min_version,
+                self->tls_->description());
+  }
   int bound_port = port;
   for (Worker* worker : workers) {
-    auto acceptor = std::make_shared<Acceptor>(*worker);
+    auto acceptor = std::make_shared<Acceptor>(*worker, self->tls_);
     tcp::endpoint endpoint(ip, static_cast<uint16_t>(bound_port));
     acceptor->acceptor.open(endpoint.protocol(), ec);
     if (!ec) acceptor->acceptor.set_option(net::socket_base::reuse_address(true), ec);
@@ -63,7 +79,18 @@ void Listener::DoAccept(std::shared_ptr<Acceptor> acceptor) {
       acceptor->worker.io(), [acceptor](boost::system::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !acceptor->acceptor.is_open()) return;
         if (!ec) {
-          std::make_shared<HttpUpgrade>(acceptor->worker, std::move(socket))->Run();
+          // One deadline for the TLS handshake and the HTTP upgrade.
+          const auto deadline =
+              std::chrono::steady_clock::now() +
+              absl::ToChronoMilliseconds(acceptor->worker.ctx().options->limits.handshake_timeout);
+          if (acceptor->tls != nullptr) {
+            std::make_shared<TlsHandshake>(acceptor->worker, std::move(socket),
+                                           acceptor->tls->native(), deadline)
+                ->Run();
+          } else {
+            std::make_shared<HttpUpgrade>(acceptor->worker, Transport(std::move(socket)), deadline)
+                ->Run();
+          }
         } else {
           // EMFILE and the like: keep accepting; the connection limit and the
           // process's fd limit are what operators tune.

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "absl/status/statusor.h"
+#include "gateway/tls_context.h"
 
 namespace switchboard::gateway {
 
@@ -16,11 +17,14 @@ class Worker;
 // Accepts TCP connections for the WebSocket port: one SO_REUSEPORT acceptor per
 // worker on its own event loop, so the kernel spreads new connections over
 // the workers and no accept ever crosses threads. Each accepted socket starts
-// an HttpUpgrade on the accepting worker.
+// an HttpUpgrade on the accepting worker, after a TlsHandshake when the
+// workers' GatewayOptions::tls is enabled (wss://).
 class Listener {
  public:
   // Binds every worker's acceptor to address:port (port 0: one free port,
-  // shared by all). Call before the workers start.
+  // shared by all), and with TLS loads the certificate chain and key once
+  // for all workers (InvalidArgument, naming the file, when they are
+  // unusable). Call before the workers start.
   static absl::StatusOr<std::unique_ptr<Listener>> Create(const std::string& address, int port,
                                                           const std::vector<Worker*>& workers);
   ~Listener();
@@ -31,12 +35,14 @@ class Listener {
   void StopAccepting();
 
   int port() const { return port_; }
+  bool tls() const { return tls_ != nullptr; }
 
  private:
   struct Acceptor;
   Listener() = default;
   static void DoAccept(std::shared_ptr<Acceptor> acceptor);
 
+  std::shared_ptr<const TlsContext> tls_;
   std::vector<std::shared_ptr<Acceptor>> acceptors_;
   int port_ = 0;
 };

@@ -48,7 +48,11 @@ struct JoinStart {
 
 }  // namespace
 
-LocalRooms::LocalRooms(Worker& worker) : worker_(worker) {}
+LocalRooms::LocalRooms(Worker& worker)
+    : worker_(worker),
+      presence_(worker.ctx().publisher, worker.ctx().options != nullptr
+                                            ? worker.ctx().options->presence_leave_delay
+                                            : absl::ZeroDuration()) {}
 LocalRooms::~LocalRooms() = default;
 
 LocalRooms::Room* LocalRooms::FindOrCreate(const std::string& name, Connection* conn,
@@ -98,22 +102,25 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
   member.conn = conn;
   member.token = next_token_++;
   member.presence = request.presence;
+  member.meta = std::move(request.meta);
+  member.joined_at_us = absl::ToUnixMicros(absl::Now());
   if (room->ephemeral) {
     member.live = true;
-    room->members.push_back(member);
+    room->members.push_back(std::move(member));
     cv1::ServerFrame frame;
     frame.set_id(request.reply_id);
     frame.mutable_joined()->set_room(request.room);
     frame.mutable_joined()->set_kind(cv1::ROOM_KIND_EPHEMERAL);
     frame.mutable_joined()->set_recovered(!request.since_offset.has_value());
     conn->session().SendFrame(frame, MessageClass::kControl);
+    Announce(*room, room->members.back());
     return;
   }
   member.reading = true;
-  room->members.push_back(member);
+  const uint64_t token = member.token;
+  room->members.push_back(std::move(member));
 
   // Where the member starts needs stream reads: off the worker thread.
-  const uint64_t token = member.token;
   Worker* worker = &worker_;
   fanout::HistoryReader* history = worker_.ctx().history;
   history->Run([worker, history, token, request = std::move(request)]() {
@@ -172,6 +179,7 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
       joined->set_recovered(start->recovered);
       joined->set_kind(cv1::ROOM_KIND_PERSISTED);
       session.SendFrame(frame, MessageClass::kControl);
+      rooms.Announce(room, *member);
       rooms.SendBatch(*member, room.name, start->first_batch);
       rooms.CatchUp(room, *member);
     });
@@ -225,6 +233,67 @@ void LocalRooms::CatchUp(Room& room, Member& member) {
   });
 }
 
+void LocalRooms::OnTick(int64_t now_us) {
+  RetryDeferred();
+  presence_.PublishDue(now_us);
+}
+
+cv1::PresenceInfo LocalRooms::InfoOf(const Member& member) const {
+  cv1::PresenceInfo info;
+  const Session& session = member.conn->session();
+  info.set_user_id(session.user_id());
+  info.set_connection_id(session.connection_id());
+  if (member.meta != nullptr) *info.mutable_meta() = *member.meta;
+  ToProto(absl::FromUnixMicros(member.joined_at_us), info.mutable_joined_at());
+  info.set_gateway_id(worker_.ctx().options->gateway_id);
+  return info;
+}
+
+void LocalRooms::Announce(const Room& room, Member& member) {
+  member.announced = true;
+  presence_.Joined(room.name, InfoOf(member));
+}
+
+std::vector<cv1::PresenceInfo> LocalRooms::PresenceOf(const std::string& name) const {
+  std::vector<cv1::PresenceInfo> out;
+  auto it = rooms_.find(name);
+  if (it != rooms_.end()) {
+    for (const Member& m : it->second->members) {
+      if (m.announced) out.push_back(InfoOf(m));
+    }
+  }
+  presence_.AppendPending(name, &out);
+  return out;
+}
+
+void LocalRooms::OnGatewayLost(const std::string& gateway_id, absl::Time restarted_at) {
+  for (const auto& [name, room] : rooms_) {
+    cv1::ServerFrame frame;
+    auto* event = frame.mutable_presence();
+    event->set_room(name);
+    event->set_change(cv1::PRESENCE_CHANGE_GATEWAY_LOST);
+    event->mutable_info()->set_gateway_id(gateway_id);
+    if (restarted_at != absl::InfinitePast()) {
+      ToProto(restarted_at, event->mutable_info()->mutable_joined_at());
+    }
+    SharedFrame encoded[2];
+    for (const Member& m : room->members) {
+      if (!m.presence || m.reading) continue;
+      const int f = static_cast<int>(m.conn->format());
+      if (encoded[f] == nullptr) encoded[f] = EncodeSharedFrame(frame, m.conn->format());
+      m.conn->Send(encoded[f], MessageClass::kPresence);
+    }
+  }
+}
+
+void LocalRooms::ReannounceAll() {
+  for (const auto& [name, room] : rooms_) {
+    for (const Member& m : room->members) {
+      if (m.announced) presence_.Joined(name, InfoOf(m));
+    }
+  }
+}
+
 void LocalRooms::RetryDeferred() {
   std::vector<std::pair<std::string, uint64_t>> deferred;
   deferred.swap(deferred_);
@@ -269,7 +338,10 @@ void LocalRooms::Leave(Connection* conn, const std::string& name) {
   Room& room = *it->second;
   for (size_t i = 0; i < room.members.size(); ++i) {
     if (room.members[i].conn != conn) continue;
-    room.members[i] = room.members.back();
+    if (room.members[i].announced) {
+      presence_.Left(name, InfoOf(room.members[i]), worker_.NowMicros());
+    }
+    room.members[i] = std::move(room.members.back());
     room.members.pop_back();
     const int f = static_cast<int>(conn->format());
     if (--room.format_counts[f] == 0) {

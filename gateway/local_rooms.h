@@ -8,8 +8,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
 #include "fanout/history_reader.h"
 #include "fanout/room_event.h"
+#include "gateway/presence_announcer.h"
+#include "google/protobuf/struct.pb.h"
+#include "proto/switchboard/client/v1/client.pb.h"
 
 namespace switchboard::gateway {
 
@@ -26,6 +30,9 @@ class Worker;
 //   - a member that is not live (just joined with since_offset/history, or saw
 //     a gap) reads from the stream after its cursor in batches on the history
 //     threads, and goes live once its cursor reaches the live head.
+// It also keeps the worker's side of presence: every member is announced to
+// the cluster once its join is answered, and again when it leaves (see
+// PresenceAnnouncer), and answers presence surveys for its members.
 // Worker thread only.
 class LocalRooms {
  public:
@@ -38,6 +45,8 @@ class LocalRooms {
     std::optional<uint64_t> since_offset;
     uint32_t history_limit = 0;
     bool presence = false;
+    // Presence metadata (token `meta` merged with Join.meta); null if none.
+    std::shared_ptr<const google::protobuf::Struct> meta;
   };
 
   // Makes `conn` a member and answers with Joined (or an Error) once its
@@ -52,6 +61,21 @@ class LocalRooms {
   // Resumes catch-ups that waited for their connection's queue to drain
   // (called on every worker tick).
   void RetryDeferred();
+  // Once per worker tick: deferred catch-ups and due presence departures.
+  void OnTick(int64_t now_us);
+
+  // Presence entries of this worker's members of `room`, including departures
+  // not yet announced (PresenceAnnouncer).
+  std::vector<switchboard::client::v1::PresenceInfo> PresenceOf(const std::string& room) const;
+  // Gateway `gateway_id` stopped heartbeating (or restarted at
+  // `restarted_at`): tells every local member that asked for presence, in
+  // every room, that its connections (from before `restarted_at`) are gone.
+  void OnGatewayLost(const std::string& gateway_id, absl::Time restarted_at);
+  // Announces every member again (this gateway was cut off from the bus long
+  // enough for the others to have declared it lost).
+  void ReannounceAll();
+  // Announces held departures now (the gateway is stopping).
+  void FlushPresence() { presence_.FlushAll(); }
 
   size_t size() const { return rooms_.size(); }
   // Local members of `room` (for presence surveys); empty if none.
@@ -66,6 +90,9 @@ class LocalRooms {
     bool live = false;
     bool reading = false;   // a stream read is in flight
     bool presence = false;
+    bool announced = false;  // a presence JOIN was published for it
+    int64_t joined_at_us = 0;
+    std::shared_ptr<const google::protobuf::Struct> meta;
   };
   struct Room {
     std::string name;
@@ -82,6 +109,9 @@ class LocalRooms {
   void CatchUp(Room& room, Member& member);
   void OnRead(const std::string& room_name, uint64_t token,
               absl::StatusOr<std::vector<fanout::StoredMessage>> messages);
+  // Marks `member` joined for presence and announces it.
+  void Announce(const Room& room, Member& member);
+  switchboard::client::v1::PresenceInfo InfoOf(const Member& member) const;
   void SendBatch(Member& member, const std::string& room,
                  const std::vector<fanout::StoredMessage>& messages);
 
@@ -89,6 +119,7 @@ class LocalRooms {
   absl::flat_hash_map<std::string, std::unique_ptr<Room>> rooms_;
   uint64_t next_token_ = 1;
   std::vector<std::pair<std::string, uint64_t>> deferred_;
+  PresenceAnnouncer presence_;
 };
 
 }  // namespace switchboard::gateway

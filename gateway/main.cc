@@ -26,6 +26,10 @@ ABSL_FLAG(std::string, static_dir, "", "Serve these static files on GET / (the d
 ABSL_FLAG(std::vector<std::string>, allowed_origins, {},
           "Origins allowed to connect (comma-separated; *.example.com wildcards). "
           "Empty: same-origin pages and non-browser clients only");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain (leaf first) for wss:// on --listen; with --tls_key_file");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key (unencrypted) of --tls_cert_file");
+ABSL_FLAG(std::string, tls_min_version, "1.2", "Lowest TLS version accepted: 1.2 or 1.3");
 ABSL_FLAG(std::string, admin_listen, "127.0.0.1:9090",
           "Admin HTTP address for /metrics, /healthz and /readyz");
 ABSL_FLAG(std::string, nats_url, "nats://127.0.0.1:4222", "NATS server URLs, comma-separated");
@@ -64,6 +68,10 @@ ABSL_FLAG(absl::Duration, drain_window, absl::Seconds(10),
           "On SIGTERM, spread client closes over this long");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "On SIGTERM, exit when clients are gone or after this long");
+ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(2),
+          "Bus heartbeat interval; peers declare this gateway lost after 3 missed ones");
+ABSL_FLAG(absl::Duration, presence_leave_delay, absl::ZeroDuration(),
+          "Announce a presence LEAVE this long after the connection left (hides reconnect flaps)");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 
 namespace {
@@ -125,6 +133,15 @@ absl::StatusOr<GatewayOptions> OptionsFromFlags() {
   o.workers = absl::GetFlag(FLAGS_workers);
   o.static_dir = absl::GetFlag(FLAGS_static_dir);
   o.allowed_origins = absl::GetFlag(FLAGS_allowed_origins);
+  o.tls.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  o.tls.key_file = absl::GetFlag(FLAGS_tls_key_file);
+  o.tls.min_version = absl::GetFlag(FLAGS_tls_min_version);
+  if (o.tls.cert_file.empty() != o.tls.key_file.empty()) {
+    return absl::InvalidArgumentError("--tls_cert_file and --tls_key_file go together");
+  }
+  if (o.tls.min_version != "1.2" && o.tls.min_version != "1.3") {
+    return absl::InvalidArgumentError("--tls_min_version must be 1.2 or 1.3");
+  }
   o.nats.urls = absl::GetFlag(FLAGS_nats_url);
   o.subject_prefix = absl::GetFlag(FLAGS_subject_prefix);
   if (absl::Status s = LoadKeys(o.auth); !s.ok()) return s;
@@ -157,6 +174,8 @@ absl::StatusOr<GatewayOptions> OptionsFromFlags() {
   o.publish_timeout = absl::GetFlag(FLAGS_publish_timeout);
   o.drain_window = absl::GetFlag(FLAGS_drain_window);
   o.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  o.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  o.presence_leave_delay = absl::GetFlag(FLAGS_presence_leave_delay);
   return o;
 }
 

@@ -1,6 +1,10 @@
 #include "gateway/session.h"
 
+#include <nats/nats.h>
+
 #include "common/proto_time.h"
+#include "common/random_id.h"
+#include "google/protobuf/util/json_util.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
@@ -10,8 +14,10 @@
 #include "gateway/codec/frame_codec.h"
 #include "gateway/codec/shared_frame.h"
 #include "gateway/connection.h"
+#include "gateway/presence_queries.h"
 #include "gateway/session_directory.h"
 #include "gateway/worker.h"
+#include "proto/switchboard/bus/v1/bus.pb.h"
 
 namespace switchboard::gateway {
 
@@ -25,11 +31,6 @@ uint16_t Code(cv1::CloseCode code) { return static_cast<uint16_t>(code); }
 
 
 
-std::string RandomId() {
-  absl::BitGen gen;
-  return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(gen), absl::kZeroPad16),
-                      absl::Hex(absl::Uniform<uint64_t>(gen), absl::kZeroPad16));
-}
 
 // Message ids: 1-64 printable ASCII characters other than '|' (the dedupe key
 // separator) and space.
@@ -174,8 +175,8 @@ void Session::HandleConnect(uint64_t id, const cv1::Connect& connect) {
     }
     claims_ = std::move(*claims);
     state_ = State::kConnected;
-    connection_id_ = absl::StrCat(ctx.options->gateway_id, "-", worker.index(), "-",
-                                  worker.NextConnectionSerial());
+    connection_id_ = absl::StrCat(ctx.options->gateway_id, "-", ctx.instance_tag, "-",
+                                  worker.index(), "-", worker.NextConnectionSerial());
   } else if (!connect.token().empty()) {
     // Connect on an authenticated session (after a pushed Welcome) resumes a
     // session id; a token there must be for the same user.
@@ -185,6 +186,8 @@ void Session::HandleConnect(uint64_t id, const cv1::Connect& connect) {
                        "Connect on an authenticated session must carry the same user's token");
     }
     claims_ = std::move(*claims);
+    token_meta_.reset();
+    token_meta_parsed_ = false;
     LeaveForbiddenRooms("the new token does not allow this room");
   }
   ClaimSession(connect.session_id());
@@ -212,6 +215,19 @@ void Session::ClaimSession(const std::string& requested) {
     ctx.sessions->Claim(session_id_, me, nullptr);
   }
   registered_session_ = true;
+  if (claimed && ctx.nats != nullptr) {
+    // The old connection may live on another gateway: tell them all.
+    switchboard::bus::v1::Command command;
+    auto* claim = command.mutable_session_claim();
+    claim->set_session_id(session_id_);
+    claim->set_user_id(claims_.user_id);
+    claim->set_connection_id(connection_id_);
+    const std::string data = command.SerializeAsString();
+    const std::string subject = ctx.subjects.AllGateways();
+    // Best effort: if NATS is down, only this gateway's holder is replaced.
+    natsConnection_Publish(ctx.nats->raw(), subject.c_str(), data.data(),
+                           static_cast<int>(data.size()));
+  }
   if (replaced.worker != nullptr && replaced.connection_id != connection_id_) {
     Worker* old_worker = replaced.worker;
     std::string old_conn = replaced.connection_id;
@@ -284,6 +300,7 @@ void Session::HandleJoin(uint64_t id, const cv1::Join& join) {
   if (join.has_since_offset()) request.since_offset = join.since_offset();
   request.history_limit = std::min<uint32_t>(join.history_limit(), 1000);
   request.presence = join.presence();
+  request.meta = PresenceMeta(join);
   conn_.worker().stats().joins.Add();
   conn_.worker().rooms().Join(&conn_, std::move(request));
 }
@@ -311,6 +328,26 @@ void Session::AbortJoin(absl::string_view room) {
   if (!IsJoined(room)) return;
   RemoveJoined(room);
   conn_.worker().rooms().Leave(&conn_, std::string(room));
+}
+
+std::shared_ptr<const google::protobuf::Struct> Session::PresenceMeta(const cv1::Join& join) {
+  if (!token_meta_parsed_) {
+    token_meta_parsed_ = true;
+    if (!claims_.meta_json.empty()) {
+      auto meta = std::make_shared<google::protobuf::Struct>();
+      // The verifier accepted `meta` as a JSON object; a parse failure here
+      // would be a verifier bug, and costs only the metadata.
+      if (google::protobuf::util::JsonStringToMessage(claims_.meta_json, meta.get()).ok() &&
+          meta->fields_size() > 0) {
+        token_meta_ = std::move(meta);
+      }
+    }
+  }
+  if (join.meta().fields_size() == 0) return token_meta_;
+  auto merged = std::make_shared<google::protobuf::Struct>();
+  if (token_meta_ != nullptr) *merged = *token_meta_;
+  for (const auto& [key, value] : join.meta().fields()) (*merged->mutable_fields())[key] = value;
+  return merged;
 }
 
 void Session::HandleLeave(uint64_t id, const cv1::Leave& leave) {
@@ -441,6 +478,8 @@ void Session::HandleRefresh(uint64_t id, const cv1::RefreshToken& refresh) {
     return SendError(id, cv1::ERROR_CODE_PERMISSION_DENIED, "a refreshed token must be for the same user");
   }
   claims_ = std::move(*claims);
+  token_meta_.reset();
+  token_meta_parsed_ = false;
   LeaveForbiddenRooms("the refreshed token does not allow this room");
   ServerFrame frame;
   frame.set_id(id);
@@ -459,26 +498,12 @@ void Session::HandlePresenceQuery(uint64_t id, const cv1::PresenceQuery& query) 
   if (!IsJoined(query.room())) {
     return SendError(id, cv1::ERROR_CODE_NOT_JOINED, "join the room first", query.room());
   }
-  // Local members only for now; cluster-wide presence comes from the control
-  // plane's survey (see docs/protocol.md).
-  ServerFrame frame;
-  frame.set_id(id);
-  auto* snapshot = frame.mutable_presence_snapshot();
-  snapshot->set_room(query.room());
-  const uint32_t limit = query.limit() == 0 ? 100 : std::min<uint32_t>(query.limit(), 1000);
-  std::vector<Connection*> members = conn_.worker().rooms().Members(query.room());
-  absl::flat_hash_map<std::string, bool> users;
-  for (Connection* c : members) {
-    users[c->session().user_id()] = true;
-    if (snapshot->members_size() < static_cast<int>(limit)) {
-      auto* info = snapshot->add_members();
-      info->set_user_id(c->session().user_id());
-      info->set_connection_id(c->session().connection_id());
-    }
+  PresenceQueries* queries = conn_.worker().ctx().presence_queries;
+  if (queries == nullptr) {
+    return SendError(id, cv1::ERROR_CODE_UNAVAILABLE, "presence is not available", query.room());
   }
-  snapshot->set_connections(members.size());
-  snapshot->set_users(users.size());
-  SendFrame(frame, MessageClass::kControl);
+  const uint32_t limit = query.limit() == 0 ? 100 : std::min<uint32_t>(query.limit(), 1000);
+  queries->Query(conn_.shared_from_this(), id, query.room(), limit);
 }
 
 void Session::OnTick(int64_t now_us) {

@@ -2,6 +2,7 @@
 #define SWITCHBOARD_GATEWAY_SESSION_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "gateway/auth/claims.h"
 #include "gateway/token_bucket.h"
 #include "gateway/worker_stats.h"
+#include "google/protobuf/struct.pb.h"
 #include "gateway/ws/protocol.h"
 #include "proto/switchboard/client/v1/client.pb.h"
 
@@ -67,6 +69,10 @@ class Session {
   void HandleEphemeral(uint64_t id, const switchboard::client::v1::EphemeralPublish& ephemeral);
   void HandleRefresh(uint64_t id, const switchboard::client::v1::RefreshToken& refresh);
   void HandlePresenceQuery(uint64_t id, const switchboard::client::v1::PresenceQuery& query);
+  // This connection's presence metadata in a room: the token's `meta` claim
+  // with Join.meta merged over it (shared when Join.meta is empty); null if none.
+  std::shared_ptr<const google::protobuf::Struct> PresenceMeta(
+      const switchboard::client::v1::Join& join);
 
   // Counts a publish against the rate limit; false (and an error sent) if over.
   bool TakePublishToken(uint64_t id, absl::string_view room);
@@ -87,6 +93,8 @@ class Session {
   int bad_frames_in_a_row_ = 0;
   int rate_limited_in_a_row_ = 0;
   bool registered_session_ = false;
+  std::shared_ptr<const google::protobuf::Struct> token_meta_;
+  bool token_meta_parsed_ = false;
 };
 
 }  // namespace switchboard::gateway

@@ -1,6 +1,7 @@
 #ifndef SWITCHBOARD_GATEWAY_SESSION_DIRECTORY_H_
 #define SWITCHBOARD_GATEWAY_SESSION_DIRECTORY_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -34,6 +35,14 @@ class SessionDirectory {
     if (replaced != nullptr) *replaced = it->second;
     it->second = holder;
     return true;
+  }
+
+  // The holder of `session_id`, if any.
+  std::optional<Holder> Find(const std::string& session_id) {
+    absl::MutexLock lock(&mu_);
+    auto it = holders_.find(session_id);
+    if (it == holders_.end()) return std::nullopt;
+    return it->second;
   }
 
   // Forgets `session_id` if `connection_id` still holds it.

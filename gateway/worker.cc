@@ -106,7 +106,7 @@ void Worker::ScheduleTick() {
 
 void Worker::Tick() {
   const int64_t now = NowMicros();
-  rooms_.RetryDeferred();
+  rooms_.OnTick(now);
   // Backwards: a connection that closes is swapped with the last one, which
   // has already been visited.
   for (size_t i = connections_.size(); i-- > 0;) {

@@ -52,6 +52,14 @@ class LocalHistogram {
   LocalCounter sum_micros_;
 };
 
+// Why a TLS handshake on the WebSocket port did not complete.
+enum class TlsHandshakeFailure : uint8_t {
+  kProtocol = 0,  // TLS error: bad or unsupported hello, plain HTTP, alert
+  kClosed = 1,    // the peer left mid-handshake (port scans, TCP health checks)
+  kTimeout = 2,   // not done within the handshake timeout
+};
+inline constexpr int kTlsHandshakeFailureCount = 3;
+
 inline constexpr std::array<double, 14> kLatencyBounds = {
     0.0005, 0.001, 0.002, 0.004, 0.008, 0.012, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
 inline constexpr std::array<double, 10> kQueueBytesBounds = {
@@ -74,6 +82,7 @@ struct WorkerStats {
   std::array<LocalCounter, 16> errors;        // by client ErrorCode value (0-15)
   std::array<LocalCounter, 24> closes;        // by close-code slot, see CloseCodeSlot()
   LocalCounter write_syscalls;
+  std::array<LocalCounter, kTlsHandshakeFailureCount> tls_handshake_failures;
   LocalHistogram<kQueueBytesBounds.size()> queue_bytes{kQueueBytesBounds};
   LocalHistogram<kLatencyBounds.size()> delivery_latency{kLatencyBounds};
 };

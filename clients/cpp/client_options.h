@@ -16,10 +16,16 @@ namespace client {
 // How a Client reaches and talks to a gateway. Plain data; copied into the
 // Client at construction.
 struct ClientOptions {
-  // Where the gateway listens: ws://host:port/path.
+  // Where the gateway listens: ws://host:port/path, or wss:// with `tls`.
+  // ApplyGatewayUrl (gateway_url.h) sets these four from a URL.
   std::string host = "127.0.0.1";
   int port = 0;
   std::string path = "/ws";
+  // TLS (wss://). The gateway's certificate must chain to a CA of
+  // tls_ca_file (PEM, one or more certificates) or, when that is empty, of
+  // the system's trust store, and must name `host` (DNS name or IP address).
+  bool tls = false;
+  std::string tls_ca_file;
 
   // Wire format, negotiated as the WebSocket subprotocol.
   Format format = Format::kProtobuf;

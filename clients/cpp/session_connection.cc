@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "clients/cpp/client_tls.h"
 #include "clients/cpp/frame_format.h"
 #include "clients/cpp/server_status.h"
 #include "common/logging.h"
@@ -74,7 +75,16 @@ SessionConnection::SessionConnection(boost::asio::io_context& io_context,
       handlers_(std::move(handlers)),
       backoff_(options.reconnect_backoff_base, options.reconnect_backoff_cap),
       attempt_timer_(io_context),
-      reconnect_timer_(io_context) {}
+      reconnect_timer_(io_context) {
+  if (options.tls) {
+    auto context = MakeClientTlsContext(options.tls_ca_file);
+    if (context.ok()) {
+      tls_context_ = std::move(*context);
+    } else {
+      tls_status_ = context.status();
+    }
+  }
+}
 
 SessionConnection::~SessionConnection() {
   alive_.reset();
@@ -103,6 +113,7 @@ WebSocketConnection::Settings SessionConnection::ConnectionSettings() const {
   settings.max_message_bytes = options_.max_message_bytes;
   settings.max_queued_writes = options_.max_queued_writes;
   settings.close_timeout = options_.connect_timeout;
+  settings.tls_context = tls_context_;
   return settings;
 }
 
@@ -125,6 +136,7 @@ void SessionConnection::Connect(
             ? "already connected"
             : "a connection is being established or closed"));
   }
+  if (!tls_status_.ok()) return done(tls_status_);
   session_id_.clear();
   closed_by_user_ = false;
   backoff_.Reset();

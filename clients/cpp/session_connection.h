@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/ssl/context.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "clients/cpp/backoff.h"
 #include "clients/cpp/client_events.h"
@@ -78,7 +79,8 @@ class SessionConnection {
   // Starts a new session (no session id to resume). `done` gets the Welcome,
   // or the first attempt's error (never retried): transport or upgrade error,
   // the server's Error, the close code's status, or kDeadlineExceeded after
-  // connect_timeout. kFailedPrecondition unless idle or closed.
+  // connect_timeout. kFailedPrecondition unless idle or closed;
+  // kInvalidArgument when options.tls_ca_file cannot be used.
   void Connect(
       std::function<void(absl::StatusOr<switchboard::client::v1::Welcome>)>
           done);
@@ -118,6 +120,10 @@ class SessionConnection {
   const std::function<uint64_t()> next_id_;
   const Handlers handlers_;
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  // With options.tls: shared by every connection of the session, or why
+  // there is none.
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  absl::Status tls_status_;
 
   State state_ = State::kIdle;
   std::atomic<bool> connected_{false};

@@ -1,5 +1,8 @@
 #include "clients/cpp/websocket_connection.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -13,6 +16,7 @@ namespace {
 namespace beast = ::boost::beast;
 namespace http = ::boost::beast::http;
 namespace net = ::boost::asio;
+namespace ssl = ::boost::asio::ssl;
 namespace websocket = ::boost::beast::websocket;
 using tcp = ::boost::asio::ip::tcp;
 
@@ -54,8 +58,13 @@ WebSocketConnection::WebSocketConnection(net::io_context& io_context,
       settings_(std::move(settings)),
       handlers_(std::move(handlers)),
       resolver_(io_context),
-      ws_(io_context),
-      open_timer_(io_context) {}
+      open_timer_(io_context) {
+  if (settings_.tls_context != nullptr) {
+    tls_ws_ = std::make_unique<TlsStream>(io_context, *settings_.tls_context);
+  } else {
+    plain_ws_ = std::make_unique<PlainStream>(io_context);
+  }
+}
 
 WebSocketConnection::~WebSocketConnection() = default;
 
@@ -92,44 +101,77 @@ void WebSocketConnection::OnResolve(const beast::error_code& ec,
   if (ec || open_timed_out_ || open_cancelled_) {
     return FinishOpen(OpenError("resolve", ec));
   }
-  beast::get_lowest_layer(ws_).async_connect(
-      results, [self = shared_from_this()](const beast::error_code& ec,
-                                           const tcp::endpoint&) {
-        self->OnConnect(ec);
-      });
+  WithStream([&](auto& ws) {
+    beast::get_lowest_layer(ws).async_connect(
+        results, [self = shared_from_this()](const beast::error_code& ec,
+                                             const tcp::endpoint&) {
+          self->OnConnect(ec);
+        });
+  });
 }
 
 void WebSocketConnection::OnConnect(const beast::error_code& ec) {
   if (ec || open_timed_out_ || open_cancelled_) {
     return FinishOpen(OpenError("connect", ec));
   }
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true),
-                                                   ignored);
-  ws_.set_option(websocket::stream_base::decorator(
-      [subprotocol = settings_.subprotocol,
-       headers = settings_.headers](websocket::request_type& request) {
-        request.set(http::field::user_agent, "switchboard-cpp");
-        request.set(http::field::sec_websocket_protocol, subprotocol);
-        for (const auto& [name, value] : headers) request.set(name, value);
-      }));
-  // Beast's own timer bounds the closing handshake; the open timer bounds the
-  // upgrade, so Beast's handshake limit only needs to be no shorter.
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = ToSteady(settings_.close_timeout);
-  timeouts.idle_timeout = websocket::stream_base::none();
-  timeouts.keep_alive_pings = false;
-  ws_.set_option(timeouts);
-  ws_.read_message_max(settings_.max_message_bytes);
-  // One frame per message: fewer frames for the gateway to parse. Messages
-  // stay far below any size where fragmenting would pay.
-  ws_.auto_fragment(false);
-  ws_.async_handshake(response_,
-                      absl::StrCat(settings_.host, ":", settings_.port),
-                      settings_.target,
-                      [self = shared_from_this()](const beast::error_code& ec) {
-                        self->OnHandshake(ec);
-                      });
+  WithStream([](auto& ws) {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().set_option(tcp::no_delay(true),
+                                                    ignored);
+  });
+  if (tls_ws_ == nullptr) return StartUpgrade();
+  SSL* ssl = tls_ws_->next_layer().native_handle();
+  beast::error_code not_ip;
+  net::ip::make_address(settings_.host, not_ip);
+  if (not_ip) {
+    // A DNS name: sent as SNI (for gateways behind a shared address) and
+    // checked against the certificate's names.
+    SSL_set_tlsext_host_name(ssl, settings_.host.c_str());
+    SSL_set1_host(ssl, settings_.host.c_str());
+  } else {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), settings_.host.c_str());
+  }
+  tls_ws_->next_layer().async_handshake(
+      ssl::stream_base::client,
+      [self = shared_from_this()](const beast::error_code& ec) {
+        self->OnTlsHandshake(ec);
+      });
+}
+
+void WebSocketConnection::OnTlsHandshake(const beast::error_code& ec) {
+  if (ec || open_timed_out_ || open_cancelled_) {
+    return FinishOpen(OpenError("TLS handshake", ec));
+  }
+  StartUpgrade();
+}
+
+void WebSocketConnection::StartUpgrade() {
+  WithStream([this](auto& ws) {
+    ws.set_option(websocket::stream_base::decorator(
+        [subprotocol = settings_.subprotocol,
+         headers = settings_.headers](websocket::request_type& request) {
+          request.set(http::field::user_agent, "switchboard-cpp");
+          request.set(http::field::sec_websocket_protocol, subprotocol);
+          for (const auto& [name, value] : headers) request.set(name, value);
+        }));
+    // Beast's own timer bounds the closing handshake; the open timer bounds the
+    // upgrade, so Beast's handshake limit only needs to be no shorter.
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = ToSteady(settings_.close_timeout);
+    timeouts.idle_timeout = websocket::stream_base::none();
+    timeouts.keep_alive_pings = false;
+    ws.set_option(timeouts);
+    ws.read_message_max(settings_.max_message_bytes);
+    // One frame per message: fewer frames for the gateway to parse. Messages
+    // stay far below any size where fragmenting would pay.
+    ws.auto_fragment(false);
+    ws.async_handshake(
+        response_, absl::StrCat(settings_.host, ":", settings_.port),
+        settings_.target,
+        [self = shared_from_this()](const beast::error_code& ec) {
+          self->OnHandshake(ec);
+        });
+  });
 }
 
 void WebSocketConnection::OnHandshake(const beast::error_code& ec) {
@@ -160,6 +202,15 @@ absl::Status WebSocketConnection::OpenError(absl::string_view step,
   }
   if (ec == websocket::error::upgrade_declined) {
     return DeclinedUpgradeStatus(response_);
+  }
+  if (tls_ws_ != nullptr && step == "TLS handshake") {
+    const long verify =
+        SSL_get_verify_result(tls_ws_->next_layer().native_handle());
+    if (verify != X509_V_OK) {
+      return absl::UnavailableError(
+          absl::StrCat(step, " ", where, ": certificate not accepted: ",
+                       X509_verify_cert_error_string(verify)));
+    }
   }
   return absl::UnavailableError(
       absl::StrCat(step, " ", where, ": ", ec.message()));
@@ -197,11 +248,13 @@ void WebSocketConnection::DoWrite() {
   // buffer alive.
   Outgoing outgoing = std::move(queue_.front());
   queue_.pop_front();
-  ws_.binary(outgoing.binary);
-  ws_.async_write(
-      net::buffer(*outgoing.data),
-      [self = shared_from_this(), data = outgoing.data](
-          const beast::error_code& ec, size_t) { self->OnWrite(ec); });
+  WithStream([&](auto& ws) {
+    ws.binary(outgoing.binary);
+    ws.async_write(
+        net::buffer(*outgoing.data),
+        [self = shared_from_this(), data = outgoing.data](
+            const beast::error_code& ec, size_t) { self->OnWrite(ec); });
+  });
 }
 
 void WebSocketConnection::OnWrite(const beast::error_code& ec) {
@@ -215,9 +268,11 @@ void WebSocketConnection::OnWrite(const beast::error_code& ec) {
 }
 
 void WebSocketConnection::DoRead() {
-  ws_.async_read(read_buffer_,
-                 [self = shared_from_this()](const beast::error_code& ec,
-                                             size_t) { self->OnRead(ec); });
+  WithStream([this](auto& ws) {
+    ws.async_read(read_buffer_,
+                  [self = shared_from_this()](const beast::error_code& ec,
+                                              size_t) { self->OnRead(ec); });
+  });
 }
 
 void WebSocketConnection::OnRead(const beast::error_code& ec) {
@@ -225,7 +280,7 @@ void WebSocketConnection::OnRead(const beast::error_code& ec) {
   if (phase_ == Phase::kClosed) return;
   std::string message = beast::buffers_to_string(read_buffer_.data());
   read_buffer_.consume(read_buffer_.size());
-  bool binary = ws_.got_binary();
+  bool binary = WithStream([](auto& ws) { return ws.got_binary(); });
   if (handlers_.on_message) handlers_.on_message(std::move(message), binary);
   if (phase_ == Phase::kOpen || phase_ == Phase::kClosing) DoRead();
 }
@@ -240,10 +295,12 @@ void WebSocketConnection::Close(uint16_t code, absl::string_view reason) {
       static_cast<websocket::close_code>(code),
       beast::string_view(reason.data(),
                          std::min(reason.size(), kMaxCloseReasonBytes)));
-  ws_.async_close(close_reason,
-                  [self = shared_from_this()](const beast::error_code& ec) {
-                    self->ReportClosed(ec);
-                  });
+  WithStream([&](auto& ws) {
+    ws.async_close(close_reason,
+                   [self = shared_from_this()](const beast::error_code& ec) {
+                     self->ReportClosed(ec);
+                   });
+  });
 }
 
 void WebSocketConnection::Abort() {
@@ -278,7 +335,7 @@ void WebSocketConnection::SetIdleTimeout(absl::Duration timeout) {
                               ? ToSteady(timeout)
                               : websocket::stream_base::none();
   timeouts.keep_alive_pings = true;
-  ws_.set_option(timeouts);
+  WithStream([&](auto& ws) { ws.set_option(timeouts); });
 }
 
 void WebSocketConnection::ReportClosed(const beast::error_code& ec) {
@@ -287,7 +344,8 @@ void WebSocketConnection::ReportClosed(const beast::error_code& ec) {
   phase_ = Phase::kClosed;
   queue_.clear();
   CloseInfo info;
-  const websocket::close_reason& received = ws_.reason();
+  const websocket::close_reason& received = WithStream(
+      [](auto& ws) -> const websocket::close_reason& { return ws.reason(); });
   if (received.code != websocket::close_code::none) {
     info.code = received.code;
     info.reason = std::string(received.reason.data(), received.reason.size());
@@ -303,8 +361,10 @@ void WebSocketConnection::ReportClosed(const beast::error_code& ec) {
 }
 
 void WebSocketConnection::CloseSocket() {
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().close(ignored);
+  WithStream([](auto& ws) {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().close(ignored);
+  });
 }
 
 }  // namespace client

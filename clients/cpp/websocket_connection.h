@@ -14,9 +14,12 @@
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/context.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core.hpp"
+#include "boost/beast/ssl.hpp"
 #include "boost/beast/websocket.hpp"
+#include "boost/beast/websocket/ssl.hpp"
 #include "clients/cpp/client_events.h"
 #include "clients/cpp/server_status.h"
 
@@ -24,7 +27,8 @@ namespace switchboard {
 namespace client {
 
 // One client-side WebSocket connection (Boost.Beast owns all of its I/O):
-// TCP connect, HTTP upgrade with one subprotocol, then whole messages in both
+// TCP connect, TLS handshake for wss:// (certificate and host name verified),
+// HTTP upgrade with one subprotocol, then whole messages in both
 // directions with at most one write in flight and a bounded write queue. It
 // knows nothing of Switchboard frames; ClientCore does.
 //
@@ -47,6 +51,9 @@ class WebSocketConnection
     size_t max_queued_writes = 10000;
     // Bound on the closing handshake.
     absl::Duration close_timeout = absl::Seconds(5);
+    // wss:// when set (MakeClientTlsContext); the server's certificate must
+    // then name `host`.
+    std::shared_ptr<boost::asio::ssl::context> tls_context;
   };
 
   struct Handlers {
@@ -67,7 +74,9 @@ class WebSocketConnection
   // OK (then messages start flowing), kDeadlineExceeded, kCancelled (Abort or
   // Close during Open), kUnavailable for network errors, or a code from the
   // HTTP status when the upgrade was declined (401 -> kUnauthenticated,
-  // 403 -> kPermissionDenied, 429 -> kResourceExhausted, ...).
+  // 403 -> kPermissionDenied, 429 -> kResourceExhausted, ...). A failed TLS
+  // handshake (untrusted certificate, wrong host name) is kUnavailable, with
+  // OpenSSL's verification error in the message.
   // kFailedPrecondition when the server did not select the subprotocol.
   void Open(absl::Duration timeout, std::function<void(absl::Status)> done);
 
@@ -102,6 +111,8 @@ class WebSocketConnection
   void OnResolve(const boost::beast::error_code& ec,
                  boost::asio::ip::tcp::resolver::results_type results);
   void OnConnect(const boost::beast::error_code& ec);
+  void OnTlsHandshake(const boost::beast::error_code& ec);
+  void StartUpgrade();
   void OnHandshake(const boost::beast::error_code& ec);
   void FinishOpen(absl::Status status);
   absl::Status OpenError(absl::string_view step,
@@ -117,8 +128,18 @@ class WebSocketConnection
   boost::asio::io_context& io_context_;
   const Settings settings_;
   Handlers handlers_;
+  using PlainStream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
+  using TlsStream = boost::beast::websocket::stream<
+      boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+  // Calls f with whichever stream this connection has (exactly one is set).
+  template <typename F>
+  decltype(auto) WithStream(F&& f) {
+    return tls_ws_ != nullptr ? f(*tls_ws_) : f(*plain_ws_);
+  }
+
   boost::asio::ip::tcp::resolver resolver_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  std::unique_ptr<PlainStream> plain_ws_;
+  std::unique_ptr<TlsStream> tls_ws_;
   boost::asio::steady_timer open_timer_;
   boost::beast::websocket::response_type response_;
   boost::beast::flat_buffer read_buffer_;

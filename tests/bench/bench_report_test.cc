@@ -129,6 +129,49 @@ TEST(BenchReportTest, StormSectionOnlyForReconnectStorm) {
   EXPECT_DOUBLE_EQ(j["storm"]["all_resumed_after_seconds"].get<double>(), 1.75);
 }
 
+TEST(BenchReportTest, ChurnSectionOnlyForPresenceChurn) {
+  EXPECT_FALSE(Parse(SampleReport().ToJson()).contains("churn"));
+  EXPECT_EQ(SampleReport().ToTable().find("join latency"), std::string::npos);
+
+  BenchReport r = SampleReport();
+  r.scenario = "presence_churn";
+  r.has_churn = true;
+  r.presence_events = 4321;
+  r.churn.joins_requested_per_second = 500;
+  r.churn.joins = 5000;
+  r.churn.joined = 4990;
+  r.churn.join_errors = 4;
+  r.churn.leaves = 5000;
+  r.churn.left = 4999;
+  r.churn.leave_errors = 1;
+  r.churn.skipped = 3;
+  r.churn.unanswered = 6;
+  r.churn.joins_per_second = 499;
+  r.churn.join_latency = {4990, 700, 2500, 4000, 9000};
+  r.churn.leave_latency = {4999, 300, 900, 1500, 2000};
+  const nlohmann::json j = Parse(r.ToJson());
+  ASSERT_TRUE(j.contains("churn"));
+  EXPECT_EQ(j["presence_events"], 4321);
+  EXPECT_EQ(j["churn"]["joins"], 5000);
+  EXPECT_EQ(j["churn"]["joined"], 4990);
+  EXPECT_EQ(j["churn"]["join_errors"], 4);
+  EXPECT_EQ(j["churn"]["leaves"], 5000);
+  EXPECT_EQ(j["churn"]["left"], 4999);
+  EXPECT_EQ(j["churn"]["leave_errors"], 1);
+  EXPECT_EQ(j["churn"]["skipped"], 3);
+  EXPECT_EQ(j["churn"]["unanswered"], 6);
+  EXPECT_DOUBLE_EQ(j["churn"]["joins_per_second"].get<double>(), 499);
+  EXPECT_DOUBLE_EQ(j["churn"]["joins_requested_per_second"].get<double>(), 500);
+  EXPECT_EQ(j["churn"]["join_latency"]["p99_us"], 2500);
+  EXPECT_EQ(j["churn"]["leave_latency"]["max_us"], 2000);
+
+  const std::string table = r.ToTable();
+  EXPECT_NE(table.find("499.0/s answered (requested 500.0/s)"), std::string::npos) << table;
+  EXPECT_NE(table.find("join latency"), std::string::npos) << table;
+  EXPECT_NE(table.find("p99=2.50ms"), std::string::npos) << table;
+  EXPECT_NE(table.find("presence events            4321"), std::string::npos) << table;
+}
+
 TEST(BenchReportTest, StringsNeedingEscapesStayValidJson) {
   BenchReport r = SampleReport();
   r.scenario = "quote\" backslash\\ newline\n tab\t";

@@ -38,11 +38,12 @@ let pages = [];
 const pageErrors = [];
 
 /**
- * Opens the demo as `user` in its own browser context, in `rooms` (the first
- * one shown), and waits until connected and joined.
+ * Opens the demo as `user` in its own browser context (or as another tab of
+ * `context`), in `rooms` (the first one shown), and waits until connected and
+ * joined.
  */
-async function openUser(user, rooms, { viaStaticServer = false, format = 'protobuf' } = {}) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 720 } });
+async function openUser(user, rooms, { viaStaticServer = false, format = 'protobuf', context } = {}) {
+  context ??= await browser.newContext({ viewport: { width: 1200, height: 720 } });
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${user}: ${err}`));
   const token = await stack.token(user);
@@ -60,6 +61,27 @@ async function openUser(user, rooms, { viaStaticServer = false, format = 'protob
 
 async function waitConnected(page, timeout = 15000) {
   await page.waitForSelector('#conn-state[data-state="connected"]', { timeout });
+}
+
+/** Waits until `page` lists exactly `want` ({user: tabs}) as online in `room`, in its state and its DOM. */
+async function expectOnline(page, room, want, timeout = 20000) {
+  try {
+    await page.waitForFunction(
+      ([r, w]) => {
+        const got = window.switchboardDemo.presence(r);
+        const dom = Object.fromEntries(
+          [...document.querySelectorAll('#presence li[data-user]')].map((li) => [li.dataset.user, Number(li.dataset.connections)]),
+        );
+        const same = (a) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(w).sort());
+        return same(got) && same(dom);
+      },
+      [room, want],
+      { timeout },
+    );
+  } catch (err) {
+    const got = await page.evaluate((r) => window.switchboardDemo.presence(r), room);
+    throw new Error(`${err.message}\nwanted ${JSON.stringify(want)}\ngot    ${JSON.stringify(got)}`);
+  }
 }
 
 async function send(page, text) {
@@ -309,6 +331,39 @@ describe('demo app against the real gateway', { timeout: 240_000 }, () => {
     await expectTexts(alice, room, ['written offline, then the tab reloaded']);
     await alice.waitForFunction(() => window.switchboardDemo.outbox() === 0);
     await expectExactlyOnce(bob, room, 1);
+  });
+
+  it('shows who is online per user: a second tab keeps the user online, the last one closing takes them offline', async () => {
+    const room = 'chat:presence';
+    const alice = await openUser('alice', room);
+    const bob = await openUser('bob', room);
+    await expectOnline(alice, room, { alice: 1, bob: 1 });
+    await expectOnline(bob, room, { alice: 1, bob: 1 });
+    assert.match(await alice.textContent('#presence li[data-user="alice"]'), /alice \(you\)/);
+
+    // Bob opens a second tab: still one user, with two connections.
+    const bobTab2 = await openUser('bob', room, { context: bob.context() });
+    await expectOnline(alice, room, { alice: 1, bob: 2 });
+    await expectOnline(bobTab2, room, { alice: 1, bob: 2 });
+    assert.match(await alice.textContent('#presence li[data-user="bob"]'), /2 tabs/);
+    assert.equal(await alice.$$eval('#presence li', (els) => els.length), 2);
+
+    // Closing one of them keeps Bob online (no offline flap on Alice's side).
+    await bob.close();
+    await expectOnline(alice, room, { alice: 1, bob: 1 });
+    await expectOnline(bobTab2, room, { alice: 1, bob: 1 });
+
+    // Closing the last one takes him offline.
+    await bobTab2.close();
+    await expectOnline(alice, room, { alice: 1 });
+    assert.equal(await alice.$$eval('#presence li[data-user="bob"]', (els) => els.length), 0);
+    const log = await alice.evaluate((r) => window.switchboardDemo.presenceLog(r), room);
+    assert.deepEqual(
+      log.filter((e) => e.endsWith('bob')),
+      ['+bob', '-bob'],
+      `bob came online once and went offline once: ${JSON.stringify(log)}`,
+    );
+    assert.ok(await alice.evaluate((r) => window.switchboardDemo.presenceSynced(r), room));
   });
 
   it('raised no page errors', () => {

@@ -274,6 +274,126 @@ def jwt_seeds():
         write(t, name, b"\x03" + line.encode())
 
 
+# --- HTTP upgrade requests (gateway/http_upgrade.h). -----------------------------
+
+def http_upgrade_seeds():
+    t = "http_upgrade_fuzz"
+    # Byte 0: bits 0-1 the allowed origins (0 same-origin, 1 example.com and
+    # *.example.org, 2 "*", 3 localhost:8080), bits 2-7 the read size (0 = 4 KiB).
+
+    def request(target="/ws?token=t.o.k", method="GET", version="1.1", headers=None, drop=()):
+        base = [("Host", "gw.example.com:8080"), ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")]
+        lines = ["%s %s HTTP/%s" % (method, target, version)]
+        lines += ["%s: %s" % (k, v) for k, v in base + list(headers or []) if k not in drop]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    def w(name, data, origins=0, split=0):
+        write(t, name, bytes([(split << 2) | origins]) + data)
+
+    w("token_query_json", request(headers=[("Sec-WebSocket-Protocol", "switchboard.v1.json")]))
+    w("token_header_proto", request(target="/ws", headers=[
+        ("Sec-WebSocket-Protocol", "chat, switchboard.v1.proto"),
+        ("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2ln")]))
+    w("format_query", request(target="/ws?format=protobuf&token=a%2Bb%20c"))
+    w("format_bad", request(target="/ws?format=xml"))
+    w("same_origin", request(headers=[("Origin", "https://gw.example.com:8080")]))
+    w("foreign_origin", request(headers=[("Origin", "https://evil.example")]))
+    w("wildcard_origin", request(headers=[("Origin", "https://a.example.org")]), origins=1)
+    w("listed_origin_case", request(headers=[("Origin", "HTTPS://APP.EXAMPLE.COM")]), origins=1)
+    w("any_origin", request(headers=[("Origin", "null")]), origins=2)
+    w("port_origin", request(headers=[("Origin", "https://x.example.net:8443")]), origins=3)
+    w("split_in_3", request(headers=[("Sec-WebSocket-Protocol", "switchboard.v1.json")]), split=3)
+    w("split_in_1", request(), split=1)
+    w("pipelined_frame", request() + b"\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58")
+    # Broken ones.
+    w("post", request(method="POST"))
+    w("http_1_0", request(version="1.0"))
+    w("wrong_path", request(target="/socket"))
+    w("no_upgrade_header", request(drop=("Upgrade",)))
+    w("version_8", request(headers=[("Sec-WebSocket-Version", "8")], drop=("Sec-WebSocket-Version",)))
+    w("short_key", request(headers=[("Sec-WebSocket-Key", "c2hvcnQ=")], drop=("Sec-WebSocket-Key",)))
+    w("unknown_subprotocol", request(headers=[("Sec-WebSocket-Protocol", "mqtt")]))
+    w("body", request(headers=[("Content-Length", "5")]) + b"hello")
+    w("chunked", request(headers=[("Transfer-Encoding", "chunked")]) + b"0\r\n\r\n")
+    w("duplicate_key", request(headers=[("Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==")]))
+    w("folded_header", request(headers=[("X-Folded", "a\r\n b")]))
+    w("huge_header", request(headers=[("X-Big", "x" * 9000)]))
+    w("truncated", request()[:40])
+    w("static_file", b"GET /index.html HTTP/1.1\r\nHost: a\r\n\r\n")
+    w("garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+
+
+# --- Control API requests (control/request_validation.h). -----------------------
+
+def control_request_seeds():
+    t = "control_request_fuzz"
+    # Byte 0: request type << 1 | JSON; the types in control_request_fuzz.cc's order.
+    types = ["publish", "broadcast", "get_presence", "get_presence_stats", "get_history",
+             "kick_user", "disconnect", "subscribe", "unsubscribe", "watch"]
+
+    def pb(kind, name, data):
+        write(t, "pb_%s_%s" % (kind, name), bytes([types.index(kind) << 1]) + data)
+
+    def js(kind, name, obj):
+        data = obj if isinstance(obj, bytes) else json.dumps(obj, separators=(",", ":")).encode()
+        write(t, "json_%s_%s" % (kind, name), bytes([types.index(kind) << 1 | 1]) + data)
+
+    def token(user, connection):
+        return b64url(b"1" + user + b"\x00" + connection).decode()
+
+    text = f_bytes(3, f_bytes(2, "hi"))
+    pb("publish", "ok", f_bytes(1, "lobby") + f_bytes(2, "m-1") + text)
+    pb("publish", "json_payload", f_bytes(1, "eph:cursors") + f_bytes(
+        3, f_bytes(3, pb_value({"x": 1, "y": [True, None, "z"]}))))
+    pb("publish", "no_payload", f_bytes(1, "lobby"))
+    pb("publish", "big_payload", f_bytes(1, "lobby") + f_bytes(3, f_bytes(1, b"\0" * 600)))
+    pb("publish", "bad_id", f_bytes(1, "lobby") + f_bytes(2, "a|b") + text)
+    pb("publish", "bad_room", f_bytes(1, "a.b") + text)
+    js("publish", "ok", {"room": "chat:general", "messageId": "m-2",
+                         "payload": {"json": {"text": "hi"}}})
+    js("publish", "binary", {"room": "lobby", "payload": {"binary": "AAEC"}})
+    pb("broadcast", "ok", f_bytes(1, "a") + f_bytes(1, "eph:b") + f_bytes(1, "c d") + text)
+    pb("broadcast", "empty", text)
+    js("broadcast", "ok", {"rooms": ["a", "b"], "messageId": "x", "payload": {"text": "t"}})
+    pb("get_presence", "first", f_bytes(1, "lobby") + f_varint(2, 10))
+    pb("get_presence", "token", f_bytes(1, "lobby") + f_varint(2, 2) +
+       f_bytes(3, token(b"alice", b"c1")))
+    pb("get_presence", "token_nul_user", f_bytes(1, "lobby") + f_bytes(3, token(b"a\x00b", b"c")))
+    pb("get_presence", "bad_token", f_bytes(1, "lobby") + f_bytes(3, "not-a-token"))
+    js("get_presence", "token", {"room": "lobby", "pageSize": 1000000,
+                                 "pageToken": token(b"bob", b"c2")})
+    pb("get_presence_stats", "ok", f_bytes(1, "lobby"))
+    js("get_presence_stats", "eph_only", {"room": "eph:"})
+    pb("get_history", "after", f_bytes(1, "lobby") + f_varint(2, 41) + f_varint(4, 10))
+    pb("get_history", "latest", f_bytes(1, "lobby") + f_varint(3, 1))
+    pb("get_history", "ephemeral", f_bytes(1, "eph:typing"))
+    js("get_history", "after", {"room": "lobby", "afterOffset": "18446744073709551615"})
+    duration = f_varint(1, 600) + f_varint(2, 5)
+    pb("kick_user", "ban", f_bytes(1, "user-1") + f_bytes(2, "spam") + f_bytes(3, duration))
+    pb("kick_user", "negative_ban", f_bytes(1, "u") + f_bytes(3, f_varint(1, (1 << 64) - 1)))
+    pb("kick_user", "mixed_sign_ban", f_bytes(1, "u") + f_bytes(
+        3, f_varint(1, 1) + f_varint(2, (1 << 64) - 999999999)))
+    pb("kick_user", "long_id", f_bytes(1, "u" * 257))
+    js("kick_user", "ban", {"userId": "u", "reason": "r", "banFor": "3600.5s"})
+    js("kick_user", "huge_ban", {"userId": "u", "banFor": "315576000000s"})
+    pb("disconnect", "ok", f_bytes(1, "conn-1") + f_bytes(2, "bye") + f_varint(3, 1))
+    pb("disconnect", "long_reason", f_bytes(1, "c") + f_bytes(2, "r" * 1025))
+    js("disconnect", "ok", {"connectionId": "c", "reconnect": True})
+    pb("subscribe", "offset", f_bytes(1, "u") + f_bytes(2, "lobby") + f_varint(3, 0) +
+       f_varint(4, 1))
+    pb("subscribe", "eph_offset", f_bytes(1, "u") + f_bytes(2, "eph:x") + f_varint(3, 7))
+    js("subscribe", "ok", {"userId": "u", "room": "lobby", "sinceOffset": "5"})
+    pb("unsubscribe", "ok", f_bytes(1, "u") + f_bytes(2, "lobby") + f_bytes(3, "done"))
+    js("unsubscribe", "no_room", {"userId": "u"})
+    pb("watch", "offset", f_bytes(1, "lobby") + f_varint(2, 3) + f_varint(3, 1))
+    pb("watch", "eph_offset", f_bytes(1, "eph:doc") + f_varint(2, 0))
+    js("watch", "ok", {"room": "lobby", "presence": True})
+    js("watch", "truncated", b'{"room":"lob')
+    pb("publish", "bad_utf8_room", f_bytes(1, b"\xc3\x28") + text)
+
+
 def main():
     if os.path.isdir(CORPUS):
         shutil.rmtree(CORPUS)
@@ -281,6 +401,8 @@ def main():
     client_frame_seeds()
     room_name_seeds()
     jwt_seeds()
+    http_upgrade_seeds()
+    control_request_seeds()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
 # Inputs that once broke a target (regressions/<target>/) are replayed first.
 #
 # Usage: tests/fuzz/run.sh [SECONDS_PER_TARGET=30] [TARGET...]
-#   TARGET: names such as jwt_fuzz; default: every target tagged fuzz_target.
+#   TARGET: names such as jwt_fuzz; default: every target tagged fuzz_target
+#   (ws_frame_reader_fuzz, client_frame_fuzz, room_name_fuzz, jwt_fuzz,
+#   http_upgrade_fuzz, control_request_fuzz; see README.md).
 # Prints per target the executions, coverage (cov:) and any crash, leak,
 # timeout or OOM with its input and reason. The scratch directory is removed
 # unless something was found (or FUZZ_KEEP_DIR=1).

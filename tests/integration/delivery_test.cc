@@ -188,8 +188,9 @@ TEST_F(DeliveryTest, GatewayWithoutMembersReceivesNoRoomTraffic) {
   auto other = Connected(*gw_b_, "other");
   ASSERT_TRUE(other->Join("chat:interest").ok());
   ASSERT_TRUE(pub->Publish("chat:interest", Text("y")).ok());
+  // (At least one: the room's presence events now reach gw-b as well.)
   EXPECT_TRUE(WaitFor([&] {
-    return gw_b_->Metric("switchboard_gateway_bus_messages_received_total") == before + 1;
+    return gw_b_->Metric("switchboard_gateway_bus_messages_received_total") >= before + 1;
   }, absl::Seconds(10)));
 }
 

@@ -3,8 +3,8 @@
 // Bundled to ../app.js by clients/web/scripts/bundle_demo.mjs (no framework,
 // no CDN); the gateway serves this directory on GET /.
 import {
-  type PresenceMember,
   type RoomMessage,
+  type RoomPresence,
   type StateChange,
   SwitchboardClient,
   SwitchboardError,
@@ -23,19 +23,15 @@ interface Pending {
   error?: string;
 }
 
-interface Member {
-  userId: string;
-  connections: Set<string>;
-  /** Seen only through activity (typing, messages), not through presence. */
-  inferred: boolean;
-}
-
 interface RoomView {
   name: string;
   messages: RoomMessage[];
   pending: Map<string, Pending>;
   typing: Map<string, number>; // user -> expires at
-  members: Map<string, Member>;
+  /** Who is online: user-level, across tabs, devices and gateways. */
+  presence: RoomPresence;
+  /** "+user" / "-user" as users came online and went offline, oldest first (debug hook). */
+  presenceLog: string[];
   unread: number;
   joined: boolean;
   notice?: string;
@@ -44,7 +40,8 @@ interface RoomView {
 
 const TYPING_SEND_EVERY_MS = 2000;
 const TYPING_SHOW_MS = 4000;
-const PRESENCE_REFRESH_MS = 15000;
+// Presence events are at-most-once: re-sync the list now and then as well.
+const PRESENCE_REFRESH_MS = 30000;
 
 class ChatApp {
   private readonly client: SwitchboardClient;
@@ -54,7 +51,6 @@ class ChatApp {
   private state: StateChange = { state: 'idle', previous: 'idle', attempt: 0 };
   private retryAt = 0;
   private renderQueued = false;
-  private readonly presenceSoon = new Set<string>();
   /** WebSocket close codes seen, oldest first (debug hook). */
   private readonly closes: number[] = [];
   /** Per room, per message id: how often the client delivered it (tests check for 1). */
@@ -110,6 +106,13 @@ class ChatApp {
       closes: () => this.closes.slice(),
       outbox: () => this.client.outboxSize,
       stats: () => this.client.stats,
+      /** Online users of `room` and their connection counts, e.g. {alice: 2, bob: 1}. */
+      presence: (room: string) => {
+        const p = this.rooms.get(room)?.presence;
+        return Object.fromEntries((p?.users() ?? []).map((u) => [u, p!.connectionsOf(u)]));
+      },
+      presenceSynced: (room: string) => this.rooms.get(room)?.presence.synced ?? false,
+      presenceLog: (room: string) => (this.rooms.get(room)?.presenceLog ?? []).slice(),
     };
   }
 
@@ -121,9 +124,7 @@ class ChatApp {
       this.state = s;
       if (s.closeCode !== undefined && s.state === 'reconnecting') this.closes.push(s.closeCode);
       this.retryAt = s.retryInMs !== undefined ? Date.now() + s.retryInMs : 0;
-      if (s.state === 'connected') {
-        for (const room of this.rooms.values()) void this.refreshPresence(room.name);
-      } else {
+      if (s.state !== 'connected') {
         for (const room of this.rooms.values()) room.joined = false;
       }
       if (s.state === 'closed' && s.error) {
@@ -140,18 +141,6 @@ class ChatApp {
       const room = this.rooms.get(t.room);
       if (!room || t.sender.userId === this.me) return;
       room.typing.set(t.sender.userId, Date.now() + TYPING_SHOW_MS);
-      this.seen(room, t.sender.userId, t.sender.connectionId);
-      this.render();
-    });
-    c.on('presence', (p) => {
-      const room = this.rooms.get(p.room);
-      if (!room) return;
-      if (p.change === 'join') this.addMember(room, p.member, false);
-      else {
-        const m = room.members.get(p.member.userId);
-        m?.connections.delete(p.member.connectionId);
-        if (m && m.connections.size === 0) room.members.delete(p.member.userId);
-      }
       this.render();
     });
     c.on('recovered', (r) => {
@@ -189,57 +178,34 @@ class ChatApp {
     while (i > 0 && room.messages[i - 1].offset > m.offset && m.offset !== 0) i--;
     room.messages.splice(i, 0, m);
     room.typing.delete(m.sender.userId);
-    if (!m.replay) this.seen(room, m.sender.userId, m.sender.connectionId);
     if (m.room !== this.active && !m.replay && m.sender.userId !== this.me) room.unread++;
     this.render();
-  }
-
-  private seen(room: RoomView, userId: string, connectionId: string): void {
-    if (!userId || room.members.has(userId)) return;
-    room.members.set(userId, { userId, connections: new Set([connectionId]), inferred: true });
-    // The gateway sends no presence events yet: someone new is active, so ask
-    // who is here now (soon, once per burst).
-    if (!this.presenceSoon.has(room.name)) {
-      this.presenceSoon.add(room.name);
-      setTimeout(() => {
-        this.presenceSoon.delete(room.name);
-        void this.refreshPresence(room.name);
-      }, 300);
-    }
-  }
-
-  private addMember(room: RoomView, p: PresenceMember, inferred: boolean): void {
-    const m = room.members.get(p.userId) ?? { userId: p.userId, connections: new Set<string>(), inferred };
-    m.connections.add(p.connectionId);
-    m.inferred = m.inferred && inferred;
-    room.members.set(p.userId, m);
-  }
-
-  private async refreshPresence(name: string): Promise<void> {
-    const room = this.rooms.get(name);
-    if (!room || this.client.state !== 'connected' || !this.client.joinedRooms().includes(name)) return;
-    try {
-      const snap = await this.client.presence(name, 200);
-      const inferred = [...room.members.values()].filter((m) => m.inferred);
-      room.members.clear();
-      for (const p of snap.members) this.addMember(room, p, false);
-      for (const m of inferred) if (!room.members.has(m.userId)) room.members.set(m.userId, m);
-      this.render();
-    } catch {
-      // Not joined yet or disconnected: the next refresh will do.
-    }
   }
 
   // -- actions ---------------------------------------------------------------
 
   private addRoom(name: string): void {
     if (this.rooms.has(name)) return;
+    const presence = this.client.trackPresence(name, { refreshIntervalMs: PRESENCE_REFRESH_MS });
+    const redraw = () => {
+      if (this.active === name) this.render();
+    };
+    presence.on('change', redraw);
+    presence.on('synced', redraw);
+    const presenceLog: string[] = [];
+    const log = (entry: string) => {
+      presenceLog.push(entry);
+      if (presenceLog.length > 200) presenceLog.shift();
+    };
+    presence.on('online', (e) => log(`+${e.userId}`));
+    presence.on('offline', (e) => log(`-${e.userId}`));
     this.rooms.set(name, {
       name,
       messages: [],
       pending: new Map(),
       typing: new Map(),
-      members: new Map(),
+      presence,
+      presenceLog,
       unread: 0,
       joined: false,
     });
@@ -250,7 +216,6 @@ class ChatApp {
         if (!room) return;
         room.joined = true;
         room.error = undefined;
-        void this.refreshPresence(name);
         this.render();
       })
       .catch((e: SwitchboardError) => {
@@ -259,6 +224,7 @@ class ChatApp {
         if (e.code === 'TIMEOUT') return; // still trying; the state badge explains
         room.error = `${e.code}: ${e.message}`;
         if (!this.client.joinedRooms().includes(name)) {
+          room.presence.stop();
           this.rooms.delete(name);
           if (this.active === name) this.active = [...this.rooms.keys()][0] ?? '';
           toast(`Cannot join ${name}: ${e.message}`, true);
@@ -327,9 +293,6 @@ class ChatApp {
       this.client.close();
       location.reload();
     });
-    setInterval(() => {
-      for (const room of this.rooms.values()) void this.refreshPresence(room.name);
-    }, PRESENCE_REFRESH_MS);
   }
 
   private tick(): void {
@@ -503,29 +466,29 @@ class ChatApp {
 
   private drawPresence(): void {
     const room = this.rooms.get(this.active);
-    const members = room ? [...room.members.values()].sort((a, b) => a.userId.localeCompare(b.userId)) : [];
-    $('presence-count').textContent = members.length > 0 ? `· ${members.length}` : '';
+    const users = room?.presence.users() ?? [];
+    $('presence-count').textContent = users.length > 0 ? `· ${users.length}` : '';
     $('presence').replaceChildren(
-      ...members.map((m) =>
-        h(
+      ...users.map((user) => {
+        const tabs = room!.presence.connectionsOf(user);
+        return h(
           'li',
-          { 'data-user': m.userId, class: m.inferred ? 'away' : '' },
-          avatar(m.userId),
+          { 'data-user': user, 'data-connections': String(tabs) },
+          avatar(user),
           h(
             'span',
             { class: 'who' },
-            h('span', {}, m.userId === this.me ? `${m.userId} (you)` : m.userId),
-            h(
-              'span',
-              { class: 'sub' },
-              m.inferred ? 'recently active' : m.connections.size > 1 ? `${m.connections.size} tabs` : 'online',
-            ),
+            h('span', {}, user === this.me ? `${user} (you)` : user),
+            h('span', { class: 'sub' }, tabs > 1 ? `online · ${tabs} tabs` : 'online'),
           ),
-        ),
-      ),
+        );
+      }),
     );
-    $('presence-note').textContent =
-      'Members connected to this gateway; others show up as they type or write.';
+    $('presence-note').textContent = !room
+      ? ''
+      : room.presence.synced
+        ? 'Everyone with a tab open in this room, on any gateway.'
+        : 'Updating…';
   }
 }
 

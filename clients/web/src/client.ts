@@ -24,7 +24,16 @@ import { Outbox, type OutboxEntry, type PublishResult } from './outbox.js';
 import { IndexedDbOutboxStore, type OutboxStore } from './outbox_store.js';
 import { type Data, fromPayload, toPayload } from './payload.js';
 import { type JoinOptions, type JoinSpec, RoomTracker } from './rooms.js';
-import type { ClientEvents, ConnectionState, JoinResult, PresenceSnapshot, StateChange, WelcomeInfo } from './types.js';
+import { RoomPresence, type RoomPresenceOptions } from './room_presence.js';
+import type {
+  ClientEvents,
+  ConnectionState,
+  JoinResult,
+  PresenceSnapshot,
+  PresenceUpdate,
+  StateChange,
+  WelcomeInfo,
+} from './types.js';
 import { Waiters } from './waiters.js';
 
 /** The subset of the WebSocket API the client uses (browsers' WebSocket, or `ws` in Node). */
@@ -93,6 +102,12 @@ interface Conn {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const PRESENCE_CHANGES = new Map<PresenceChange, PresenceUpdate['change']>([
+  [PresenceChange.JOIN, 'join'],
+  [PresenceChange.LEAVE, 'leave'],
+  [PresenceChange.GATEWAY_LOST, 'gateway_lost'],
+]);
 
 /**
  * A Switchboard connection that survives network trouble: it reconnects with
@@ -325,6 +340,27 @@ export class SwitchboardClient {
       connections: Number(s.connections),
       users: Number(s.users),
     };
+  }
+
+  /**
+   * A live, user-level view of who is online in `room`, kept correct across
+   * reconnects: it queries a snapshot (PresenceQuery) each time the room is
+   * joined on a connection, applies the presence events in between, and
+   * merges the two (see PresenceTracker). Join the room with
+   * `{presence: true}` yourself (before or after this call); without presence
+   * events the view only changes on snapshots. Call `stop()` on the result
+   * when done.
+   */
+  trackPresence(room: string, options: RoomPresenceOptions = {}): RoomPresence {
+    return new RoomPresence(
+      room,
+      {
+        on: (name, listener) => this.on(name, listener),
+        isJoined: (r) => this.currentState === 'connected' && this.rooms.isJoined(r),
+        presence: (r, limit) => this.presence(r, limit),
+      },
+      options,
+    );
   }
 
   // -------------------------------------------------------------------------
@@ -699,8 +735,10 @@ export class SwitchboardClient {
           recovered: outcome.recovered,
           kind: outcome.ephemeral ? 'ephemeral' : 'persisted',
         };
+        const rejoined = this.joinResults.has(j.room);
         this.joinResults.set(j.room, result);
         this.joinWaiters.resolve(j.room, result);
+        this.events.emit('joined', { ...result, rejoined });
         if (outcome.resumedFrom !== undefined) {
           this.events.emit('recovered', {
             room: j.room,
@@ -754,12 +792,9 @@ export class SwitchboardClient {
       case 'presence': {
         const p = k.value;
         if (!this.rooms.has(p.room) || !p.info) return;
-        if (p.change !== PresenceChange.JOIN && p.change !== PresenceChange.LEAVE) return;
-        this.events.emit('presence', {
-          room: p.room,
-          change: p.change === PresenceChange.JOIN ? 'join' : 'leave',
-          member: toMember(p.info),
-        });
+        const change = PRESENCE_CHANGES.get(p.change);
+        if (!change) return; // UNSPECIFIED, or a change from a newer gateway
+        this.events.emit('presence', { room: p.room, change, member: toMember(p.info) });
         return;
       }
       case 'error':

@@ -43,6 +43,7 @@ export function toMember(p: PresenceInfo): PresenceMember {
     connectionId: p.connectionId,
     meta: p.meta,
     joinedAt: p.joinedAt ? timestampDate(p.joinedAt) : undefined,
+    gatewayId: p.gatewayId,
   };
 }
 

@@ -10,6 +10,16 @@ export type { OutboxEntry, PublishResult } from './outbox.js';
 export { IndexedDbOutboxStore, MemoryOutboxStore } from './outbox_store.js';
 export type { OutboxStore, StoredPublish } from './outbox_store.js';
 export { RoomTracker } from './rooms.js';
+export { PresenceTracker } from './presence_tracker.js';
+export type { PresenceUserChange } from './presence_tracker.js';
+export { RoomPresence } from './room_presence.js';
+export type {
+  PresenceSource,
+  PresenceUserEvent,
+  PresenceViewChange,
+  RoomPresenceEvents,
+  RoomPresenceOptions,
+} from './room_presence.js';
 export type { JoinOptions, JoinSpec } from './rooms.js';
 export { toPayload, fromPayload } from './payload.js';
 export type { Data, JsonValue } from './payload.js';

@@ -58,16 +58,26 @@ export interface RoomEvent {
   data: Data;
 }
 
+/** One connection present in a room (a user with several tabs has several). */
 export interface PresenceMember {
   userId: string;
   connectionId: string;
   meta?: JsonObject;
   joinedAt?: Date;
+  /** The gateway holding the connection (see PresenceUpdate 'gateway_lost'). */
+  gatewayId: string;
 }
 
+/**
+ * A per-connection presence event. 'join' and 'leave' are about one
+ * connection. 'gateway_lost' means every connection of `member.gatewayId` is
+ * gone (that gateway died); only `gatewayId` is set, plus `joinedAt` when the
+ * gateway restarted under the same id at that time: then only its connections
+ * that joined before then are gone. PresenceTracker turns these into users.
+ */
 export interface PresenceUpdate {
   room: string;
-  change: 'join' | 'leave';
+  change: 'join' | 'leave' | 'gateway_lost';
   member: PresenceMember;
 }
 
@@ -77,6 +87,12 @@ export interface PresenceSnapshot {
   /** Total connections and distinct users in the room (may exceed members). */
   connections: number;
   users: number;
+}
+
+/** Emitted on every Joined: the first join of a room and each rejoin after a reconnect. */
+export interface JoinedEvent extends JoinResult {
+  /** False for the first Joined of this room since join(), true for rejoins after reconnects. */
+  rejoined: boolean;
 }
 
 /** Emitted after every resume of a room (a Join with sinceOffset). */
@@ -125,6 +141,8 @@ export interface ClientEvents {
   typing: TypingEvent;
   event: RoomEvent;
   presence: PresenceUpdate;
+  /** The room is joined on the current connection (first join or rejoin). */
+  joined: JoinedEvent;
   state: StateChange;
   recovered: RecoveredEvent;
   /** Errors nobody awaits (pushed errors, failed re-joins, restored publishes, storage). */

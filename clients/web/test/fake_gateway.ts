@@ -1,6 +1,6 @@
 // An in-process stand-in for the gateway, built on `ws`: enough of the
 // protocol (Connect/Welcome, Join with history and resume, Publish with
-// dedupe, ephemeral events, presence queries, pings) to test the client's
+// dedupe, ephemeral events, presence queries and events, pings) to test the client's
 // reconnection logic, plus knobs to misbehave on purpose.
 import { create } from '@bufbuild/protobuf';
 import { type AddressInfo } from 'node:net';
@@ -17,7 +17,13 @@ export interface FakeConn {
   userId: string;
   connectionId: string;
   connected: boolean;
+  /** The WebSocket closed and its LEAVEs were announced. */
+  closed: boolean;
   rooms: Set<string>;
+  /** Rooms joined with presence: true (this connection receives their presence events). */
+  presenceRooms: Set<string>;
+  /** Room -> when this connection joined it. */
+  joinedAt: Map<string, Date>;
   /** Frames received on this connection, in order. */
   frames: ClientFrame[];
   send(frame: ServerFrame): void;
@@ -61,6 +67,12 @@ export class FakeGateway {
   publishErrors: proto.Error[] = [];
   /** Every frame received on every connection, in order. */
   readonly frames: ClientFrame[] = [];
+  /** Publish presence JOIN/LEAVE events (false: drop them, as a slow connection would miss them). */
+  presenceEvents = true;
+  /** Presence entries held by other gateways, by room: listed in snapshots. */
+  readonly remotePresence = new Map<string, proto.PresenceInfo[]>();
+  /** This gateway's id (Welcome.gatewayId and PresenceInfo.gatewayId). */
+  gatewayId = 'fake';
 
   constructor(private readonly options: FakeGatewayOptions = {}) {}
 
@@ -152,13 +164,23 @@ export class FakeGateway {
       userId: '',
       connectionId: `fake-${++this.serial}`,
       connected: false,
+      closed: false,
       rooms: new Set(),
+      presenceRooms: new Set(),
+      joinedAt: new Map(),
       frames: [],
       send: (frame) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(encodeServerFrame(frame, format));
       },
     };
     this.conns.push(conn);
+    ws.on('close', () => {
+      if (conn.connected) {
+        for (const room of conn.rooms) this.announce(room, proto.PresenceChange.LEAVE, this.presenceInfo(conn, room));
+      }
+      conn.rooms.clear();
+      conn.closed = true;
+    });
     ws.on('message', (data, isBinary) => {
       if (this.stalled) return;
       let frame: ClientFrame;
@@ -207,7 +229,7 @@ export class FakeGateway {
             connectionId: conn.connectionId,
             sessionId: k.value.sessionId || `session-${conn.connectionId}`,
             userId: user,
-            gatewayId: 'fake',
+            gatewayId: this.gatewayId,
             tokenExpiresAt: { seconds: ttl, nanos: 0 },
           }),
         });
@@ -216,11 +238,15 @@ export class FakeGateway {
       }
       case 'join':
         return this.join(conn, frame.id, k.value);
-      case 'leave':
+      case 'leave': {
+        const info = conn.rooms.has(k.value.room) ? this.presenceInfo(conn, k.value.room) : undefined;
         if (!conn.rooms.delete(k.value.room)) {
           return this.error(conn, frame.id, proto.ErrorCode.NOT_JOINED, 'not joined', k.value.room);
         }
-        return this.reply(conn, frame.id, { case: 'left', value: create(proto.LeftSchema, { room: k.value.room }) });
+        conn.presenceRooms.delete(k.value.room);
+        this.reply(conn, frame.id, { case: 'left', value: create(proto.LeftSchema, { room: k.value.room }) });
+        return this.announce(k.value.room, proto.PresenceChange.LEAVE, info!);
+      }
       case 'publish': {
         const p = k.value;
         const err = this.publishErrors.shift();
@@ -269,16 +295,24 @@ export class FakeGateway {
       case 'ping':
         return this.reply(conn, frame.id, { case: 'pong', value: create(proto.PongSchema) });
       case 'presenceQuery': {
-        const members = this.connected()
-          .filter((c) => c.rooms.has(k.value.room))
-          .map((c) => create(proto.PresenceInfoSchema, { userId: c.userId, connectionId: c.connectionId }));
+        if (!conn.rooms.has(k.value.room)) {
+          return this.error(conn, frame.id, proto.ErrorCode.NOT_JOINED, 'join first', k.value.room);
+        }
+        const all = [
+          ...this.connected()
+            .filter((c) => c.rooms.has(k.value.room))
+            .map((c) => this.presenceInfo(c, k.value.room)),
+          ...(this.remotePresence.get(k.value.room) ?? []),
+        ];
+        const limit = k.value.limit || 100;
+        const members = all.slice(0, limit);
         return this.reply(conn, frame.id, {
           case: 'presenceSnapshot',
           value: create(proto.PresenceSnapshotSchema, {
             room: k.value.room,
             members,
-            connections: BigInt(members.length),
-            users: BigInt(new Set(members.map((m) => m.userId)).size),
+            connections: BigInt(all.length),
+            users: BigInt(new Set(all.map((m) => m.userId)).size),
           }),
         });
       }
@@ -302,6 +336,8 @@ export class FakeGateway {
       return this.error(conn, id, proto.ErrorCode.ALREADY_JOINED, 'already joined', join.room);
     }
     conn.rooms.add(join.room);
+    conn.joinedAt.set(join.room, new Date());
+    if (join.presence) conn.presenceRooms.add(join.room);
     const r = this.room(join.room);
     const latest = this.latest(join.room);
     let replay: Message[] = [];
@@ -325,6 +361,27 @@ export class FakeGateway {
     });
     if (replay.length > 0) {
       this.reply(conn, 0n, { case: 'batch', value: create(proto.MessageBatchSchema, { messages: replay }) });
+    }
+    this.announce(join.room, proto.PresenceChange.JOIN, this.presenceInfo(conn, join.room));
+  }
+
+  /** The presence entry of `conn` in `room`. */
+  presenceInfo(conn: FakeConn, room: string): proto.PresenceInfo {
+    const at = conn.joinedAt.get(room)?.getTime() ?? 0;
+    return create(proto.PresenceInfoSchema, {
+      userId: conn.userId,
+      connectionId: conn.connectionId,
+      gatewayId: this.gatewayId,
+      joinedAt: { seconds: BigInt(Math.floor(at / 1000)), nanos: (at % 1000) * 1_000_000 },
+    });
+  }
+
+  /** Sends a presence event to every connection that joined `room` with presence (unless presenceEvents is off). */
+  announce(room: string, change: proto.PresenceChange, info: proto.PresenceInfo, force = false): void {
+    if (!this.presenceEvents && !force) return;
+    for (const c of this.connected()) {
+      if (!c.presenceRooms.has(room) || !c.rooms.has(room)) continue;
+      this.reply(c, 0n, { case: 'presence', value: create(proto.PresenceEventSchema, { room, change, info }) });
     }
   }
 
