@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/nats_status.h"
+#include "control/request_validation.h"
 #include "common/room_name.h"
 #include "control/grpc_status.h"
 #include "control/history_query.h"
@@ -69,16 +70,7 @@ WatchReactor::~WatchReactor() {
   if (eph_sub_ != nullptr) natsSubscription_Destroy(eph_sub_);
 }
 
-absl::Status WatchReactor::Validate() const {
-  if (absl::Status s = ValidateRoomName(request_.room()); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("room \"", absl::CEscape(request_.room()), "\": ", s.message()));
-  }
-  if (request_.has_since_offset() && IsEphemeralRoom(request_.room())) {
-    return absl::InvalidArgumentError("since_offset: ephemeral rooms have no offsets");
-  }
-  return absl::OkStatus();
-}
+absl::Status WatchReactor::Validate() const { return ValidateWatch(request_); }
 
 void WatchReactor::Setup() {
   {

@@ -53,7 +53,9 @@ std::vector<T> OnEveryWorker(const std::vector<Worker*>& workers,
     });
   }
   absl::MutexLock lock(&state->mu);
-  auto done = [s = state.get()]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu) { return s->remaining == 0; };
+  // Evaluated by Await with the mutex held (clang's analysis cannot name a
+  // lambda capture in the annotation, hence none).
+  auto done = [s = state.get()]() ABSL_NO_THREAD_SAFETY_ANALYSIS { return s->remaining == 0; };
   state->mu.AwaitWithTimeout(absl::Condition(&done), kWorkerDeadline);
   return state->results;
 }

@@ -380,9 +380,12 @@ TEST_F(ClusterTest, PresenceAcrossGateways) {
   }
   cv1::ClientFrame query;
   query.mutable_presence_query()->set_room(room);
-  auto snapshot = members[0]->Request(query);
-  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-  EXPECT_EQ(snapshot->presence_snapshot().connections(), 4u);
+  absl::StatusOr<cv1::ServerFrame> snapshot;
+  // (A gateway's survey waits for the gateways it has heard heartbeats from.)
+  ASSERT_TRUE(WaitFor([&] {
+    snapshot = members[0]->Request(query);
+    return snapshot.ok() && snapshot->presence_snapshot().connections() == 4;
+  }, kDeliveryTimeout)) << snapshot.status();
   EXPECT_EQ(snapshot->presence_snapshot().users(), 3u);
 
   // pia's tab on gw-1 leaves: still online through gw-2; quinn leaves: offline.

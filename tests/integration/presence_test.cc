@@ -72,8 +72,10 @@ class PresenceTest : public ::testing::Test {
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", control_->grpc_port()),
                                    grpc::InsecureChannelCredentials());
     stub_ = v1::ControlService::NewStub(channel_);
-    // Both gateways are known to the control plane (and to each other).
-    ASSERT_TRUE(WaitFor([&] { return Info().gateways_size() == 2; }, absl::Seconds(10)));
+    // Both gateways are in the control plane's directory (from heartbeats), so
+    // its surveys wait for both; the gateways heartbeat each other alike.
+    ASSERT_TRUE(WaitFor([&] { return control_->directory().LiveIds(absl::Now()).size() == 2; },
+                        absl::Seconds(10)));
   }
 
   void TearDown() override {
@@ -226,9 +228,12 @@ TEST_F(PresenceTest, PresenceAggregatesAcrossGatewaysThroughJoinsLeavesAndTabs) 
   // A client's own PresenceQuery answers for the whole cluster too.
   cv1::ClientFrame query;
   query.mutable_presence_query()->set_room(room);
-  auto snapshot = bob->Request(query);
-  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-  EXPECT_EQ(snapshot->presence_snapshot().connections(), 4u);
+  absl::StatusOr<cv1::ServerFrame> snapshot;
+  // (Until gw-b has heard gw-a's first heartbeat its survey may miss gw-a.)
+  ASSERT_TRUE(WaitFor([&] {
+    snapshot = bob->Request(query);
+    return snapshot.ok() && snapshot->presence_snapshot().connections() == 4;
+  }, absl::Seconds(10))) << snapshot.status();
   EXPECT_EQ(snapshot->presence_snapshot().users(), 3u);
   EXPECT_EQ(snapshot->presence_snapshot().members_size(), 4);
 
