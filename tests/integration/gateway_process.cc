@@ -82,7 +82,8 @@ absl::Status GatewayProcess::Launch() {
 }
 
 void GatewayProcess::Kill() {
-  process_->Signal(SIGKILL);
+  // Fails only if the process is already gone, which is what Kill wants.
+  process_->Signal(SIGKILL).IgnoreError();
   process_->Wait(absl::Seconds(10)).IgnoreError();
 }
 
