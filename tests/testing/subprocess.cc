@@ -90,6 +90,10 @@ struct ChildPlan {
       dup2(plan.log_fd, STDERR_FILENO) < 0) {
     ChildFail(plan.report_fd, ChildStage::kStdio);
   }
+  // When the test itself ran with fd 0/1/2 closed, /dev/null or the log got
+  // that very number: dup2 onto itself keeps O_CLOEXEC, and the child would
+  // start with the descriptor closed (and read whatever opens it next).
+  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) fcntl(fd, F_SETFD, 0);
   // After stdio: the log or /dev/null descriptor may have been fd 3.
   if (plan.report_fd != kReportFd && dup2(plan.report_fd, kReportFd) < 0) _exit(127);
   fcntl(kReportFd, F_SETFD, FD_CLOEXEC);
