@@ -10,7 +10,6 @@
 
 namespace switchboard::control {
 
-namespace v1 = switchboard::control::v1;
 
 namespace {
 

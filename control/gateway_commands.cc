@@ -16,7 +16,6 @@
 namespace switchboard::control {
 
 namespace bus = switchboard::bus::v1;
-namespace v1 = switchboard::control::v1;
 
 namespace {
 

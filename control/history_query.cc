@@ -8,7 +8,6 @@
 
 namespace switchboard::control {
 
-namespace v1 = switchboard::control::v1;
 using switchboard::bus::v1::Publication;
 using switchboard::client::v1::Message;
 

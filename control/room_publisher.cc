@@ -14,7 +14,6 @@
 
 namespace switchboard::control {
 
-namespace v1 = switchboard::control::v1;
 using switchboard::bus::v1::Publication;
 using switchboard::client::v1::Payload;
 
@@ -85,6 +84,7 @@ absl::Status RoomPublisher::Broadcast(const v1::BroadcastRequest& request,
     absl::Mutex mu;
     std::vector<absl::StatusOr<fanout::PublishAck>> acks ABSL_GUARDED_BY(mu);
     int outstanding ABSL_GUARDED_BY(mu) = 0;
+    bool AllAcked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return outstanding == 0; }
   };
   auto gathered = std::make_shared<Gathered>();
   const int n = request.rooms_size();
@@ -124,11 +124,8 @@ absl::Status RoomPublisher::Broadcast(const v1::BroadcastRequest& request,
   }
 
   absl::MutexLock lock(&gathered->mu);
-  auto all_acked = [g = gathered.get()]() { // g->mu is held
-    return g->outstanding == 0;
-  };
   // NATS.c times every ack out by itself; the margin only guards against a bug.
-  gathered->mu.AwaitWithTimeout(absl::Condition(&all_acked), ack_wait_);
+  gathered->mu.AwaitWithTimeout(absl::Condition(gathered.get(), &Gathered::AllAcked), ack_wait_);
   for (int i = 0; i < n; ++i) {
     if (!persisted[i]) continue;
     v1::BroadcastResult* result = response->mutable_results(i);

@@ -15,7 +15,6 @@
 
 namespace switchboard::control {
 
-namespace v1 = switchboard::control::v1;
 using switchboard::bus::v1::Publication;
 
 namespace {
