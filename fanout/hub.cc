@@ -189,7 +189,8 @@ void Hub::HandleLive(Room& room, natsMsg* msg) {
   uint64_t prev = 0;
   const char* value = nullptr;
   if (natsMsgHeader_Get(msg, "Nats-Last-Sequence", &value) == NATS_OK && value != nullptr) {
-    absl::SimpleAtoi(value, &prev);
+    // Unreadable: treated as absent (no gap check for this message).
+    if (!absl::SimpleAtoi(value, &prev)) prev = 0;
   }
 
   absl::MutexLock lock(&room.mu);
@@ -250,6 +251,7 @@ void Hub::HandleLive(Room& room, natsMsg* msg) {
 }
 
 void Hub::DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev) {
+  room.mu.AssertHeld();  // both callers hold it (Room is incomplete in hub.h)
   room.have_last = true;
   room.last_offset = stored.offset;
   auto event = std::make_shared<RoomEvent>();

@@ -72,6 +72,7 @@ class Hub {
   void HandleLive(Room& room, natsMsg* msg);
   void HandleEphemeral(Room& room, natsMsg* msg);
   // Builds and dispatches the event of one stored message.
+  // Called with room.mu held.
   void DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev);
   // Formats and sinks interested in `room` now.
   void Targets(const Room& room, bool formats[2], std::vector<Sink*>& sinks);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "clients/cpp/frame_format.h"
@@ -12,6 +13,12 @@
 
 namespace switchboard {
 namespace client {
+
+// One gateway's address.
+struct GatewayAddress {
+  std::string host;
+  int port = 0;
+};
 
 // How a Client reaches and talks to a gateway. Plain data; copied into the
 // Client at construction.
@@ -21,6 +28,14 @@ struct ClientOptions {
   std::string host = "127.0.0.1";
   int port = 0;
   std::string path = "/ws";
+  // More gateways of the same cluster (same path, TLS and token), for
+  // deployments without a load balancer in front of the gateways. Connect
+  // tries `host`:`port` first and then these in order, until one answers. A
+  // reconnect attempt that fails moves on to the next address, round robin,
+  // and the session resumes there like on any reconnect: rooms are joined
+  // again from the last offset seen, so nothing is skipped or repeated.
+  // ApplyGatewayUrls (gateway_url.h) fills this from a list of URLs.
+  std::vector<GatewayAddress> fallback_gateways;
   // TLS (wss://). The gateway's certificate must chain to a CA of
   // tls_ca_file (PEM, one or more certificates) or, when that is empty, of
   // the system's trust store, and must name `host` (DNS name or IP address).

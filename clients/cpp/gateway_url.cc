@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace switchboard {
 namespace client {
@@ -71,6 +72,33 @@ absl::Status ApplyGatewayUrl(absl::string_view url, ClientOptions* options) {
   options->host = std::string(host);
   options->port = port;
   options->path = std::move(path);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyGatewayUrls(absl::string_view urls, ClientOptions* options) {
+  ClientOptions parsed = *options;
+  parsed.fallback_gateways.clear();
+  bool first = true;
+  for (absl::string_view url : absl::StrSplit(urls, ',')) {
+    url = absl::StripAsciiWhitespace(url);
+    ClientOptions one;
+    absl::Status status = ApplyGatewayUrl(url, &one);
+    if (!status.ok()) return status;
+    if (first) {
+      parsed.tls = one.tls;
+      parsed.host = one.host;
+      parsed.port = one.port;
+      parsed.path = one.path;
+      first = false;
+      continue;
+    }
+    if (one.tls != parsed.tls || one.path != parsed.path) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "gateway URL \"", url, "\": every URL of the list needs the same scheme and path"));
+    }
+    parsed.fallback_gateways.push_back(GatewayAddress{one.host, one.port});
+  }
+  *options = std::move(parsed);
   return absl::OkStatus();
 }
 

@@ -16,6 +16,12 @@ namespace client {
 // user info, fragments, bad ports); `options` is then left unchanged.
 absl::Status ApplyGatewayUrl(absl::string_view url, ClientOptions* options);
 
+// The same for a comma-separated list of gateway URLs: the first sets
+// tls, host, port and path, the others become options->fallback_gateways
+// (replacing what was there). Every URL must have the same scheme and path;
+// otherwise InvalidArgument naming the URL, and `options` is left unchanged.
+absl::Status ApplyGatewayUrls(absl::string_view urls, ClientOptions* options);
+
 }  // namespace client
 }  // namespace switchboard
 

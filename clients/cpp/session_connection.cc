@@ -76,6 +76,9 @@ SessionConnection::SessionConnection(boost::asio::io_context& io_context,
       backoff_(options.reconnect_backoff_base, options.reconnect_backoff_cap),
       attempt_timer_(io_context),
       reconnect_timer_(io_context) {
+  gateways_.push_back(GatewayAddress{options.host, options.port});
+  gateways_.insert(gateways_.end(), options.fallback_gateways.begin(),
+                   options.fallback_gateways.end());
   if (options.tls) {
     auto context = MakeClientTlsContext(options.tls_ca_file);
     if (context.ok()) {
@@ -93,8 +96,8 @@ SessionConnection::~SessionConnection() {
 
 WebSocketConnection::Settings SessionConnection::ConnectionSettings() const {
   WebSocketConnection::Settings settings;
-  settings.host = options_.host;
-  settings.port = options_.port;
+  settings.host = CurrentGateway().host;
+  settings.port = CurrentGateway().port;
   settings.target = options_.path.empty() ? "/" : options_.path;
   settings.subprotocol = std::string(SubprotocolName(options_.format));
   const bool has_token = !options_.token.empty();
@@ -143,7 +146,17 @@ void SessionConnection::Connect(
   reconnect_attempts_ = 0;
   going_away_delay_.reset();
   connect_done_ = std::move(done);
+  gateway_index_ = 0;
+  connect_gateways_left_ = gateways_.size() - 1;
   StartAttempt(/*reconnect=*/false);
+}
+
+const GatewayAddress& SessionConnection::CurrentGateway() const {
+  return gateways_[gateway_index_];
+}
+
+void SessionConnection::NextGateway() {
+  gateway_index_ = (gateway_index_ + 1) % gateways_.size();
 }
 
 void SessionConnection::StartAttempt(bool reconnect) {
@@ -170,7 +183,7 @@ void SessionConnection::StartAttempt(bool reconnect) {
           return;
         }
         FailAttempt(absl::DeadlineExceededError(absl::StrCat(
-            "no Welcome from ", options_.host, ":", options_.port, " within ",
+            "no Welcome from ", CurrentGateway().host, ":", CurrentGateway().port, " within ",
             absl::FormatDuration(options_.connect_timeout))));
       }));
   connection_->Open(options_.connect_timeout,
@@ -235,6 +248,14 @@ void SessionConnection::FailAttempt(const absl::Status& status) {
   }
   connected_ = false;
   if (state_ == State::kConnecting) {
+    if (connect_gateways_left_ > 0 && !closed_by_user_ && IsRetryable(status)) {
+      // This gateway is down or unreachable: Connect tries the next one.
+      SB_LOG_DEBUG("switchboard client: {}:{} failed ({}), trying the next gateway",
+                   CurrentGateway().host, CurrentGateway().port, status.ToString());
+      --connect_gateways_left_;
+      NextGateway();
+      return StartAttempt(/*reconnect=*/false);
+    }
     state_ = State::kClosed;
     auto done = std::move(connect_done_);
     connect_done_ = nullptr;
@@ -249,6 +270,9 @@ void SessionConnection::FailAttempt(const absl::Status& status) {
   SB_LOG_DEBUG("switchboard client: reconnect attempt {} failed: {}",
                reconnect_attempts_, status.ToString());
   if (retry) {
+    // The next attempt goes to the next gateway of the list (if any): the one
+    // that failed may be gone for good.
+    NextGateway();
     ScheduleReconnect(backoff_.NextDelay());
   } else {
     state_ = State::kClosed;

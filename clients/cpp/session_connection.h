@@ -105,6 +105,10 @@ class SessionConnection {
   auto Guarded(F f);
 
   WebSocketConnection::Settings ConnectionSettings() const;
+  // The gateway the next attempt goes to, and the move to the next one of
+  // options.host:port and options.fallback_gateways (round robin).
+  const GatewayAddress& CurrentGateway() const;
+  void NextGateway();
   bool SendsConnectFrame() const;
   void StartAttempt(bool reconnect);
   void OnOpened(uint64_t serial, const absl::Status& status);
@@ -140,6 +144,12 @@ class SessionConnection {
   std::function<void(absl::StatusOr<switchboard::client::v1::Welcome>)>
       connect_done_;
   std::vector<std::function<void()>> close_waiters_;
+
+  // options.host:port first, then options.fallback_gateways.
+  std::vector<GatewayAddress> gateways_;
+  size_t gateway_index_ = 0;
+  // Gateways Connect has yet to try after the current attempt.
+  size_t connect_gateways_left_ = 0;
 
   Backoff backoff_;
   int reconnect_attempts_ = 0;

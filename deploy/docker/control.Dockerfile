@@ -8,7 +8,7 @@
 # Build stage: the Debian packages of the switchboard script's PACKAGES that the
 # Bazel build needs (system_libs.bzl runs pkg-config for every library, gtest and
 # benchmark included). Left out, as only tests and "up" use them: chromium,
-# clang, libclang-rt-14-dev, nats-server, curl, procps.
+# clang, libclang-rt-14-dev, lld, nats-server, curl, procps.
 # tests/deploy/run_tests.sh checks this list against PACKAGES.
 FROM debian:12 AS build
 ARG DEBIAN_FRONTEND=noninteractive

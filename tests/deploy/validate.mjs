@@ -216,7 +216,7 @@ await test("secret.example.yaml matches its schema and holds every key the pods 
 
 const PACKAGES = switchboardPackages(read("switchboard"));
 // PACKAGES entries only the tests and `./switchboard up` need.
-const NOT_FOR_BUILD = new Set(["chromium", "clang", "libclang-rt-14-dev", "nats-server", "curl", "procps"]);
+const NOT_FOR_BUILD = new Set(["chromium", "clang", "libclang-rt-14-dev", "lld", "nats-server", "curl", "procps"]);
 for (const part of ["gateway", "control"]) {
   const file = `deploy/docker/${part}.Dockerfile`;
   const stages = fs.existsSync(path.join(ROOT, file)) ? parseDockerfile(read(file)) : [];
