@@ -13,7 +13,7 @@
 # SHAPE: many_rooms big_room idle_memory publish_acks reconnect_storm
 #        presence_churn baseline_big_room two_workers (default: all).
 # Environment: BIN (bazel-bin with the three binaries), RUNS (3), GW_CPUS (0),
-# LG_CPUS (1), LOAD_MAX (1.5: wait until the 1-minute load average is below
+# LG_CPUS (1), GW_EXTRA_FLAGS (more gateway flags, e.g. "--storage=memory"), LOAD_MAX (1.5: wait until the 1-minute load average is below
 # it...), LOAD_WAIT_MAX (...for at most this many seconds, then go on and
 # say so in the .pre file).
 set -euo pipefail
@@ -37,6 +37,7 @@ LOAD_WAIT_MAX=${LOAD_WAIT_MAX:-900}
 NATS_PORT=${NATS_PORT:-14222}
 GW_PORT=${GW_PORT:-18080}
 ADMIN_PORT=${ADMIN_PORT:-18081}
+GW_EXTRA_FLAGS=${GW_EXTRA_FLAGS:-}
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/issue7.XXXXXX)
@@ -97,7 +98,7 @@ start_gateway() {  # $1 workers, $2 cpu list ("" = unpinned)
     --jwt_hs256_key_file="$WORK/key" --workers="$1" \
     --max_connections=200000 --max_connections_per_ip=200000 \
     --publish_rate=100000 --publish_burst=100000 --drain_timeout=2s --drain_window=1s \
-    --log_level=warn > "$WORK/gateway.log" 2>&1 &
+    --log_level=warn $GW_EXTRA_FLAGS > "$WORK/gateway.log" 2>&1 &
   SERVER_PID=$!
   wait_ready || { cat "$WORK/gateway.log" >&2; return 1; }
 }
