@@ -211,43 +211,104 @@ void Hub::HandleLive(Room& room, natsMsg* msg) {
       if (it != rooms_.end() && it->second.get() == &room) keep = it->second;
     }
     if (keep == nullptr) return;  // room is going away
-    history_->Run([this, keep] {
-      while (true) {
-        uint64_t from;
-        {
-          absl::MutexLock l(&keep->mu);
-          from = keep->last_offset;
-        }
-        auto missing = history_->ReadAfter(keep->name, from, kFillBatch);
-        absl::MutexLock l(&keep->mu);
-        if (!missing.ok()) {
-          // The stream is unreachable: deliver what we have; members whose
-          // cursor falls behind catch up by themselves later.
-          SB_LOG_WARN("room {}: gap fill failed: {}", keep->name, missing.status().ToString());
-        } else {
-          for (const StoredMessage& m : *missing) {
-            if (m.offset <= keep->last_offset) continue;
-            if (!keep->held.empty() && m.offset >= keep->held.front().first.offset) break;
-            DispatchPersisted(*keep, m, keep->last_offset);
-          }
-          if (missing->size() == kFillBatch && !keep->held.empty() &&
-              keep->last_offset < keep->held.front().second) {
-            continue;  // more to read before the held messages
-          }
-        }
-        while (!keep->held.empty()) {
-          auto [m, p] = std::move(keep->held.front());
-          keep->held.pop_front();
-          if (m.offset <= keep->last_offset) continue;
-          DispatchPersisted(*keep, m, p);
-        }
-        keep->filling = false;
-        return;
-      }
-    });
+    history_->Run([this, keep] { Fill(keep); });
     return;
   }
   DispatchPersisted(room, *stored, prev);
+}
+
+void Hub::Fill(const std::shared_ptr<Room>& room) {
+  while (true) {
+    uint64_t from;
+    {
+      absl::MutexLock l(&room->mu);
+      from = room->last_offset;
+    }
+    auto missing = history_->ReadAfter(room->name, from, kFillBatch);
+    absl::MutexLock l(&room->mu);
+    if (!missing.ok()) {
+      // The stream is unreachable: deliver what we have; members whose
+      // cursor falls behind catch up by themselves later, and the tail is
+      // checked again.
+      SB_LOG_WARN("room {}: gap fill failed: {}", room->name, missing.status().ToString());
+      tail_recheck_.store(true);
+    } else {
+      for (const StoredMessage& m : *missing) {
+        if (m.offset <= room->last_offset) continue;
+        if (!room->held.empty() && m.offset >= room->held.front().first.offset) break;
+        DispatchPersisted(*room, m, room->last_offset);
+      }
+      if (missing->size() == kFillBatch &&
+          (room->held.empty() || room->last_offset < room->held.front().second)) {
+        continue;  // more to read before the held messages (or the end)
+      }
+    }
+    while (!room->held.empty()) {
+      auto [m, p] = std::move(room->held.front());
+      room->held.pop_front();
+      if (m.offset <= room->last_offset) continue;
+      DispatchPersisted(*room, m, p);
+    }
+    room->filling = false;
+    return;
+  }
+}
+
+void Hub::CheckTails() {
+  std::vector<std::shared_ptr<Room>> rooms;
+  {
+    absl::MutexLock lock(&mu_);
+    rooms.reserve(rooms_.size());
+    for (const auto& [name, room] : rooms_) rooms.push_back(room);
+  }
+  for (auto& room : rooms) {
+    history_->Run([this, room = std::move(room)] { CheckTail(room); });
+  }
+}
+
+void Hub::CheckTail(const std::shared_ptr<Room>& room) {
+  if (room->closed.load()) return;
+  auto last = history_->LastOffset(room->name);
+  if (!last.ok()) {
+    SB_LOG_WARN("room {}: tail check failed: {}", room->name, last.status().ToString());
+    tail_recheck_.store(true);
+    return;
+  }
+  bool fill = false;
+  {
+    absl::MutexLock lock(&room->mu);
+    // A fill in progress was started by a message newer than the outage, and
+    // reads everything before it.
+    if (room->filling || room->closed.load()) return;
+    if (room->have_last) {
+      if (*last <= room->last_offset) return;
+      room->filling = fill = true;
+    } else if (*last == 0) {
+      return;
+    }
+  }
+  if (fill) {
+    Fill(room);
+    return;
+  }
+  // Nothing was delivered since the room was subscribed, so the hub does not
+  // know where its members stand (each started where its join read the
+  // stream). Hand out the newest message with the most conservative previous
+  // offset, offset - 1: a member that may lack anything before it reads the
+  // gap from the stream itself.
+  auto newest = history_->ReadAfter(room->name, *last - 1, 1);
+  if (!newest.ok()) {
+    SB_LOG_WARN("room {}: tail check failed: {}", room->name, newest.status().ToString());
+    tail_recheck_.store(true);
+    return;
+  }
+  if (newest->empty()) return;
+  absl::MutexLock lock(&room->mu);
+  const StoredMessage& m = newest->front();
+  if (room->filling || room->closed.load() || (room->have_last && m.offset <= room->last_offset)) {
+    return;  // live traffic got there first
+  }
+  DispatchPersisted(*room, m, m.offset - 1);
 }
 
 void Hub::DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev) {

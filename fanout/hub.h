@@ -56,6 +56,16 @@ class Hub {
   // Unsubscribes the room when no worker needs it.
   void RemoveInterest(const std::string& room, int sink, gateway::FrameFormat format);
 
+  // The NATS connection is back. Messages republished while it was down never
+  // arrived, and a gap is otherwise only seen when a room's next message
+  // comes: reads each subscribed room's newest offset (on the history threads)
+  // and delivers what is missing, so that a connected member gets the tail of
+  // an outage without waiting for more traffic. Returns at once.
+  void CheckTails();
+  // Whether a tail check could not read a room since the last call (the
+  // stream was not reachable yet); the caller checks again later.
+  bool TakeTailRecheck() { return tail_recheck_.exchange(false); }
+
   // Rooms subscribed now, and NATS messages received (for tests and metrics).
   size_t rooms() const;
   uint64_t messages_received() const { return received_.load(std::memory_order_relaxed); }
@@ -71,6 +81,12 @@ class Hub {
   static void OnEphemeral(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* closure);
   void HandleLive(Room& room, natsMsg* msg);
   void HandleEphemeral(Room& room, natsMsg* msg);
+  // Reads the room's missing messages from the stream after last_offset, up to
+  // the held live messages (or the stream's end when none are held), then
+  // releases the held ones. On a history thread; room.filling is set.
+  void Fill(const std::shared_ptr<Room>& room);
+  // One room's part of CheckTails(), on a history thread.
+  void CheckTail(const std::shared_ptr<Room>& room);
   // Builds and dispatches the event of one stored message.
   // Called with room.mu held.
   void DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev);
@@ -84,6 +100,7 @@ class Hub {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Room>> rooms_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> received_{0};
+  std::atomic<bool> tail_recheck_{false};
 };
 
 }  // namespace switchboard::fanout

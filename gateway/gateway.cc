@@ -29,7 +29,12 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
     metrics->SetNatsConnected(connected);
     // After a reconnect the stream may be gone (memory storage, a new
     // cluster): check it again.
-    if (connected) me->reprovision_.store(true);
+    // Messages republished while it was down never arrived: the hub reads
+    // each room's tail (from the provisioner thread, not NATS.c's).
+    if (connected) {
+      me->reprovision_.store(true);
+      me->check_tails_.store(true);
+    }
   });
   if (!nats.ok()) return nats.status();
   g.nats_ = std::move(*nats);
@@ -103,8 +108,26 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
 
 void Gateway::ProvisionStream() {
   absl::Duration backoff = absl::Milliseconds(200);
+  absl::Duration tail_backoff = absl::Milliseconds(200);
+  absl::Time next_tail_check = absl::InfinitePast();
+  bool tails_due = false;
   bool conflict = false;
   while (!stopping_.HasBeenNotified()) {
+    // Tail checks: at once after a reconnect, then again with a growing
+    // interval while the stream cannot be read.
+    if (check_tails_.exchange(false)) {
+      tail_backoff = absl::Milliseconds(200);
+      next_tail_check = absl::InfinitePast();
+      hub_->TakeTailRecheck();
+      tails_due = true;
+    }
+    if (hub_->TakeTailRecheck()) tails_due = true;
+    if (tails_due && nats_->connected() && absl::Now() >= next_tail_check) {
+      tails_due = false;
+      hub_->CheckTails();
+      next_tail_check = absl::Now() + tail_backoff;
+      tail_backoff = std::min(tail_backoff * 2, absl::Seconds(5));
+    }
     const bool due = !stream_ready_.load() || reprovision_.exchange(false);
     if (due && !conflict && nats_->connected()) {
       absl::Status s = fanout::EnsureStream(nats_->jetstream(), ctx_.subjects, options_.stream,

@@ -79,6 +79,8 @@ class Gateway {
   std::unique_ptr<AdminServer> admin_;
   std::atomic<bool> stream_ready_{false};
   std::atomic<bool> reprovision_{false};
+  // Set on a NATS reconnect: the hub checks each room's tail (Hub::CheckTails).
+  std::atomic<bool> check_tails_{false};
   absl::Notification stopping_;
   std::thread provisioner_;
   bool stopped_ = false;
