@@ -64,6 +64,9 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
     if (raw->grpc_server_ != nullptr && !raw->stopped_) {
       raw->grpc_server_->GetHealthCheckService()->SetServingStatus(connected);
     }
+    // Messages republished while disconnected never reach the watches; the
+    // registry checks their rooms' tails on the worker pool.
+    if (connected && !raw->stopped_) raw->watches_.CheckAll();
   });
   if (!nats.ok()) return nats.status();
   self->nats_ = std::move(*nats);
@@ -86,6 +89,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   self->history_query_ = std::make_unique<HistoryQuery>(self->history_reader_.get());
   self->rpc_metrics_ = std::make_unique<RpcMetrics>(*self->registry_);
   self->pool_ = std::make_unique<WorkerPool>(opts.rpc_threads, opts.max_queued_rpcs);
+  self->watches_.Start(self->nats_.get(), self->history_reader_.get(), self->pool_.get());
 
   if (absl::Status s = self->ProvisionStream(); !s.ok()) return s;
 
@@ -102,6 +106,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   backends.watch.history = self->history_reader_.get();
   backends.watch.pool = self->pool_.get();
   backends.watch.metrics = self->rpc_metrics_.get();
+  backends.watch.watches = &self->watches_;
   backends.watch.max_queued_events = opts.watch_max_queued_events;
   self->service_ = std::make_unique<ControlService>(std::move(backends));
 
@@ -213,7 +218,9 @@ void ControlServer::Stop(absl::Duration grace) {
     grpc_server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
     grpc_server_->Wait();
   }
-  // Every call has finished; drain the queue before NATS goes.
+  // Every call has finished; drain the queue before NATS goes (a tail check
+  // in progress gives up at its next wait).
+  watches_.Stop();
   pool_.reset();
   if (admin_) admin_->Stop();
   if (nats_) nats_->Close();

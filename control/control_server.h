@@ -22,6 +22,7 @@
 #include "control/history_query.h"
 #include "control/room_publisher.h"
 #include "control/rpc_metrics.h"
+#include "control/watch_registry.h"
 #include "common/worker_pool.h"
 #include "fanout/bus_publisher.h"
 #include "fanout/history_reader.h"
@@ -49,6 +50,9 @@ class ControlServer {
   const fanout::GatewayDirectory& directory() const { return *directory_; }
   // True once the persisted-rooms stream is known to exist as configured.
   bool stream_ready() const { return stream_ready_.load(); }
+  // The since_offset Watch streams and their tail checks after a NATS
+  // reconnect (diagnostics and tests).
+  const WatchRegistry& watches() const { return watches_; }
 
  private:
   explicit ControlServer(ControlOptions options);
@@ -64,6 +68,9 @@ class ControlServer {
   Subjects subjects_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<ProcessMetrics> process_metrics_;
+  // Before nats_: a watch may be destroyed as NATS completes its
+  // subscriptions, and unregisters itself then.
+  WatchRegistry watches_;
   // Declaration order is teardown order reversed: everything below NATS uses it.
   std::unique_ptr<NatsConnection> nats_;
   std::unique_ptr<fanout::BusPublisher> bus_;

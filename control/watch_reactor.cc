@@ -36,6 +36,12 @@ uint64_t PreviousOffset(natsMsg* msg) {
   return previous;
 }
 
+absl::Status MissedError(uint64_t resume_offset) {
+  return absl::AbortedError(absl::StrCat("messages after offset ", resume_offset,
+                                         " were missed; watch again with since_offset=",
+                                         resume_offset));
+}
+
 }  // namespace
 
 WatchReactor::WatchReactor(const WatchContext& context, const v1::WatchRequest& request,
@@ -65,6 +71,8 @@ WatchReactor::WatchReactor(const WatchContext& context, const v1::WatchRequest& 
 }
 
 WatchReactor::~WatchReactor() {
+  // First: until this returns the registry may still look at refs_.
+  if (context_.watches != nullptr) context_.watches->Remove(this);
   if (room_sub_ != nullptr) natsSubscription_Destroy(room_sub_);
   if (eph_sub_ != nullptr) natsSubscription_Destroy(eph_sub_);
 }
@@ -77,6 +85,8 @@ void WatchReactor::Setup() {
     if (finish_requested_) return;
     replaying_ = request_.has_since_offset();
   }
+  // Registered before subscribing: a reconnect from here on is checked.
+  if (request_.has_since_offset() && context_.watches != nullptr) context_.watches->Add(this);
   const std::string& room = request_.room();
   natsSubscription* room_sub = nullptr;
   natsSubscription* eph_sub = nullptr;
@@ -104,6 +114,7 @@ void WatchReactor::Setup() {
   if (!request_.has_since_offset()) return;
 
   status = Replay();
+  bool check_tail;
   {
     absl::MutexLock lock(&mu_);
     if (!status.ok()) {
@@ -113,8 +124,11 @@ void WatchReactor::Setup() {
       for (auto& [stored, previous] : held_) SendPersistedLocked(std::move(stored), previous);
       held_.clear();
     }
+    // The replay's last read may predate a reconnect whose check it deferred.
+    check_tail = tail_check_after_replay_ && !finish_requested_;
   }
   Pump();
+  if (check_tail) context_.watches->Check(this);
 }
 
 absl::Status WatchReactor::Subscribe(const std::string& subject, natsMsgHandler handler,
@@ -205,11 +219,7 @@ void WatchReactor::SendPersistedLocked(fanout::StoredMessage stored, uint64_t pr
       previous_offset != last_offset_) {
     // Live messages were missed (NATS reconnect): the caller asked for every
     // message, so say where to resume rather than skip silently.
-    RequestFinishLocked(
-        absl::AbortedError(absl::StrCat("messages after offset ", last_offset_,
-                                        " were missed; watch again with since_offset=",
-                                        last_offset_)),
-        true);
+    RequestFinishLocked(MissedError(last_offset_), true);
     return;
   }
   last_offset_ = stored.offset;
@@ -338,6 +348,57 @@ void WatchReactor::OnCancel() {
 void WatchReactor::OnDone() {
   UnsubscribeAll();
   Unref();
+}
+
+bool WatchReactor::EndIfBehind(uint64_t stored_last, absl::Time grace_deadline) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finish_requested_) return false;
+    if (replaying_) {
+      tail_check_after_replay_ = true;
+      return false;
+    }
+    // Messages stored after the subscription came back arrive live, maybe
+    // just behind the tail's answer: give them until the deadline.
+    auto caught_up = [this, stored_last]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return finish_requested_ || ResumeOffsetLocked() >= stored_last;
+    };
+    if (mu_.AwaitWithDeadline(absl::Condition(&caught_up), grace_deadline)) return false;
+    RequestFinishLocked(MissedError(ResumeOffsetLocked()), true);
+  }
+  Pump();
+  return true;
+}
+
+void WatchReactor::EndTailUnknown(const absl::Status& cause) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finish_requested_) return;
+    if (replaying_) {
+      tail_check_after_replay_ = true;
+      return;
+    }
+    const uint64_t resume = ResumeOffsetLocked();
+    RequestFinishLocked(
+        absl::UnavailableError(absl::StrCat(
+            "cannot tell whether messages after offset ", resume,
+            " were missed while NATS was unreachable (", cause.message(),
+            "); watch again with since_offset=", resume)),
+        true);
+  }
+  Pump();
+}
+
+uint64_t WatchReactor::ResumeOffsetLocked() const {
+  return last_offset_ != 0 ? last_offset_ : request_.since_offset();
+}
+
+bool WatchReactor::TryRef() {
+  int refs = refs_.load(std::memory_order_acquire);
+  while (refs > 0) {
+    if (refs_.compare_exchange_weak(refs, refs + 1, std::memory_order_acq_rel)) return true;
+  }
+  return false;
 }
 
 void WatchReactor::Unref() {

@@ -19,6 +19,8 @@
 #include "common/nats_connection.h"
 #include "common/subjects.h"
 #include "control/rpc_metrics.h"
+#include "control/tail_checked_watch.h"
+#include "control/watch_registry.h"
 #include "common/worker_pool.h"
 #include "fanout/history_reader.h"
 #include "proto/switchboard/control/v1/control.pb.h"
@@ -33,6 +35,9 @@ struct WatchContext {
   const fanout::HistoryReader* history = nullptr;
   WorkerPool* pool = nullptr;
   RpcMetrics* metrics = nullptr;
+  // Where since_offset watches register for the tail check after a NATS
+  // reconnect; null: no check.
+  WatchRegistry* watches = nullptr;
   // A watcher this far behind is ended with RESOURCE_EXHAUSTED (it can resume
   // with since_offset) instead of buffering without bound.
   size_t max_queued_events = 10000;
@@ -45,13 +50,21 @@ struct WatchContext {
 // (and flushed) before the history is read, and live messages are held back
 // until the replay ends, so nothing falls between the two and nothing is sent
 // twice. With since_offset, a later gap in the live offsets (NATS reconnect)
-// ends the stream with ABORTED naming the offset to resume from.
+// ends the stream with ABORTED naming the offset to resume from; and since a
+// gap only shows when the room's next message arrives, such a watch is also
+// registered in WatchRegistry, which after a reconnect compares the room's
+// stored tail with the last offset sent (EndIfBehind: ABORTED the same way;
+// EndTailUnknown: UNAVAILABLE when the tail cannot be read). A watch without
+// since_offset is an at-most-once live tail: messages missed while NATS was
+// unreachable are simply not sent, and no check is made.
 //
 // Lifetime: the reactor deletes itself once gRPC is done with it (OnDone),
-// its NATS subscriptions have completed and its replay task has returned.
+// its NATS subscriptions have completed, its replay task has returned and
+// the registry has released it (TryRef/Unref); the destructor unregisters it.
 // Events are written one at a time; NATS callbacks, the replay task and gRPC
 // reactions may run concurrently and synchronize on mu_.
-class WatchReactor final : public grpc::ServerWriteReactor<switchboard::control::v1::WatchEvent> {
+class WatchReactor final : public grpc::ServerWriteReactor<switchboard::control::v1::WatchEvent>,
+                           public TailCheckedWatch {
  public:
   // Starts the watch, or finishes at once with `precheck` when it is an error
   // (authentication). The request is copied: the replay may outlive gRPC's.
@@ -61,6 +74,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<switchboard::control:
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
   void OnDone() override;
+
+  // TailCheckedWatch, for WatchRegistry; any thread.
+  bool TryRef() override;
+  void Unref() override;
+  const std::string& room() const override { return request_.room(); }
+  bool EndIfBehind(uint64_t stored_last, absl::Time grace_deadline) override;
+  void EndTailUnknown(const absl::Status& cause) override;
 
  private:
   ~WatchReactor() override;
@@ -90,13 +110,16 @@ class WatchReactor final : public grpc::ServerWriteReactor<switchboard::control:
   void UnsubscribeAll();
   // Starts the next write or the finish, outside mu_ (gRPC may call back).
   void Pump();
-  void Unref();
+  // The offset a resumed watch should start after: the last one sent, or
+  // since_offset when none was.
+  uint64_t ResumeOffsetLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const WatchContext context_;
   const switchboard::control::v1::WatchRequest request_;
   const absl::Time started_;
   // One for gRPC (until OnDone), one per live subscription (until complete),
-  // one while Setup runs.
+  // one while Setup runs, one while the registry checks the tail. Never
+  // raised from zero (TryRef).
   std::atomic<int> refs_{1};
 
   absl::Mutex mu_;
@@ -112,6 +135,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<switchboard::control:
   std::vector<std::pair<fanout::StoredMessage, uint64_t>> held_ ABSL_GUARDED_BY(mu_);
   // Offset of the last persisted message sent (0: none yet).
   uint64_t last_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  // A tail check came during the replay: Setup asks for another after it.
+  bool tail_check_after_replay_ ABSL_GUARDED_BY(mu_) = false;
   natsSubscription* room_sub_ ABSL_GUARDED_BY(mu_) = nullptr;
   natsSubscription* eph_sub_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool unsubscribe_wanted_ ABSL_GUARDED_BY(mu_) = false;
