@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <random>
@@ -16,8 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "clients/cpp/client.h"
 #include "clients/cpp/presence_tracker.h"
@@ -28,6 +31,7 @@
 #include "tests/integration/cluster_topology.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/wait.h"
+#include "tests/tsan/under_tsan.h"
 
 namespace switchboard {
 namespace {
@@ -647,7 +651,48 @@ class WatchReader {
   std::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
 };
 
+// For a failed case: whether each control process is still up (or how it
+// ended) and the end of its log, where a crash or a sanitizer report of the
+// process under test shows. The whole log is also kept as
+// control-<id>.log in $TEST_UNDECLARED_OUTPUTS_DIR when Bazel sets it.
+void ReportControls(ClusterTopology& cluster) {
+  constexpr size_t kTailLines = 40;
+  const char* outputs = std::getenv("TEST_UNDECLARED_OUTPUTS_DIR");
+  for (int c = 0; c < cluster.control_count(); ++c) {
+    ControlProcess& control = cluster.control(c);
+    std::string state = "running";
+    if (!control.process().Running()) {
+      absl::StatusOr<int> code = control.process().Wait(absl::ZeroDuration());
+      state = code.ok() ? absl::StrCat("exited with ", *code) : code.status().ToString();
+    }
+    const std::string log = control.process().Log();
+    std::vector<absl::string_view> lines = absl::StrSplit(log, '\n');
+    const size_t from = lines.size() > kTailLines ? lines.size() - kTailLines : 0;
+    std::printf("---- control %s (%s), %s; last lines of its log:\n", control.id().c_str(),
+                control.target().c_str(), state.c_str());
+    for (size_t i = from; i < lines.size(); ++i) {
+      std::printf("  %.*s\n", static_cast<int>(lines[i].size()), lines[i].data());
+    }
+    if (outputs != nullptr) {
+      std::ofstream(absl::StrCat(outputs, "/control-", control.id(), ".log")) << log;
+    }
+  }
+  std::fflush(stdout);
+}
+
 TEST(ChaosTest, ControlKilledWithRequestsInFlightTheOtherKeepsServing) {
+  // Under --config=tsan the surviving control process, built with TSan like
+  // everything else, halts (exit 66) on a report inside gRPC's header-inline
+  // callback code: CallOpSet::FillOps (a Watch write started by
+  // WatchReactor::Pump) against CallOpSet::FinalizeResult (its completion on
+  // a gRPC thread), which libgrpc, not built with TSan, orders. Its Watch then
+  // ends with "Socket closed" and the case fails without any race of ours.
+  // This is why control's gRPC tests are out of the TSan suite
+  // (tests/tsan/README.md); the case checks control, which TSan cannot
+  // cover until gRPC is built with it, and runs in every other build.
+  if (testing::UnderThreadSanitizer()) {
+    GTEST_SKIP() << "control's gRPC callback code halts TSan (tests/tsan/README.md)";
+  }
   std::mt19937 rng(CaseSeed());
   const int victim = static_cast<int>(rng() % 2);
   const int survivor = 1 - victim;
@@ -655,6 +700,10 @@ TEST(ChaosTest, ControlKilledWithRequestsInFlightTheOtherKeepsServing) {
   std::printf("kill control %d after %d acks\n", victim, kill_after);
   auto cluster = StartCluster();
   ASSERT_NE(cluster, nullptr);
+  // Declared before the threads and streams so that it runs after them.
+  absl::Cleanup report = [&] {
+    if (::testing::Test::HasFailure()) ReportControls(*cluster);
+  };
   const std::string room = "chaos:control-kill";
 
   std::vector<std::unique_ptr<ctl::ControlService::Stub>> stubs;
