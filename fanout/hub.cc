@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
 #include "common/nats_status.h"
+#include "fanout/room_window.h"
 
 namespace switchboard::fanout {
 
@@ -23,6 +24,11 @@ using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
 
 // Largest gap read back in one go; a longer outage is caught up in rounds.
 constexpr size_t kFillBatch = 1000;
+// Each room's window of recent messages: enough for the members of a room to
+// resume after a few minutes of a typical room's traffic, small enough that
+// 10,000 rooms stay within a few hundred MB even at the payload bound.
+constexpr size_t kWindowMessages = 256;
+constexpr size_t kWindowBytes = 64 * 1024;
 
 
 
@@ -45,7 +51,13 @@ struct Hub::Room {
   bool have_last ABSL_GUARDED_BY(mu) = false;
   // While a gap is being read from the stream, live messages wait here.
   bool filling ABSL_GUARDED_BY(mu) = false;
-  std::deque<std::pair<StoredMessage, uint64_t>> held ABSL_GUARDED_BY(mu);
+  struct Held {
+    StoredMessage message;
+    uint64_t prev = 0;
+    bool exact = false;  // prev came from a readable Nats-Last-Sequence
+  };
+  std::deque<Held> held ABSL_GUARDED_BY(mu);
+  RoomWindow window ABSL_GUARDED_BY(mu){kWindowMessages, kWindowBytes};
 };
 
 namespace {
@@ -188,14 +200,16 @@ void Hub::HandleLive(Room& room, natsMsg* msg) {
   }
   uint64_t prev = 0;
   const char* value = nullptr;
+  bool exact = false;
   if (natsMsgHeader_Get(msg, "Nats-Last-Sequence", &value) == NATS_OK && value != nullptr) {
     // Unreadable: treated as absent (no gap check for this message).
-    if (!absl::SimpleAtoi(value, &prev)) prev = 0;
+    exact = absl::SimpleAtoi(value, &prev);
+    if (!exact) prev = 0;
   }
 
   absl::MutexLock lock(&room.mu);
   if (room.filling) {
-    room.held.emplace_back(std::move(*stored), prev);
+    room.held.push_back({std::move(*stored), prev, exact});
     return;
   }
   if (room.have_last && stored->offset <= room.last_offset) return;  // repeat
@@ -203,7 +217,7 @@ void Hub::HandleLive(Room& room, natsMsg* msg) {
     // Messages between what we delivered and this one never reached us: read
     // them from the stream before anything newer goes out.
     room.filling = true;
-    room.held.emplace_back(std::move(*stored), prev);
+    room.held.push_back({std::move(*stored), prev, exact});
     std::shared_ptr<Room> keep;
     {
       absl::MutexLock hub_lock(&mu_);
@@ -214,7 +228,7 @@ void Hub::HandleLive(Room& room, natsMsg* msg) {
     history_->Run([this, keep] { Fill(keep); });
     return;
   }
-  DispatchPersisted(room, *stored, prev);
+  DispatchPersisted(room, *stored, prev, exact);
 }
 
 void Hub::Fill(const std::shared_ptr<Room>& room) {
@@ -235,19 +249,19 @@ void Hub::Fill(const std::shared_ptr<Room>& room) {
     } else {
       for (const StoredMessage& m : *missing) {
         if (m.offset <= room->last_offset) continue;
-        if (!room->held.empty() && m.offset >= room->held.front().first.offset) break;
+        if (!room->held.empty() && m.offset >= room->held.front().message.offset) break;
         DispatchPersisted(*room, m, room->last_offset);
       }
       if (missing->size() == kFillBatch &&
-          (room->held.empty() || room->last_offset < room->held.front().second)) {
+          (room->held.empty() || room->last_offset < room->held.front().prev)) {
         continue;  // more to read before the held messages (or the end)
       }
     }
     while (!room->held.empty()) {
-      auto [m, p] = std::move(room->held.front());
+      Room::Held h = std::move(room->held.front());
       room->held.pop_front();
-      if (m.offset <= room->last_offset) continue;
-      DispatchPersisted(*room, m, p);
+      if (h.message.offset <= room->last_offset) continue;
+      DispatchPersisted(*room, h.message, h.prev, h.exact);
     }
     room->filling = false;
     return;
@@ -308,13 +322,64 @@ void Hub::CheckTail(const std::shared_ptr<Room>& room) {
   if (room->filling || room->closed.load() || (room->have_last && m.offset <= room->last_offset)) {
     return;  // live traffic got there first
   }
-  DispatchPersisted(*room, m, m.offset - 1);
+  DispatchPersisted(*room, m, m.offset - 1, /*exact=*/false);
 }
 
-void Hub::DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev) {
-  room.mu.AssertHeld();  // both callers hold it (Room is incomplete in hub.h)
+std::shared_ptr<Hub::Room> Hub::Find(const std::string& name) const {
+  absl::MutexLock lock(&mu_);
+  auto it = rooms_.find(name);
+  return it == rooms_.end() ? nullptr : it->second;
+}
+
+std::optional<Hub::WindowRead> Hub::ReadWindow(const std::string& name, uint64_t after,
+                                               size_t limit, size_t max_bytes) {
+  std::shared_ptr<Room> room = Find(name);
+  if (room == nullptr) return std::nullopt;
+  absl::MutexLock lock(&room->mu);
+  auto slice = room->window.Read(after, limit, max_bytes);
+  if (!slice.has_value()) return std::nullopt;
+  window_hits_.fetch_add(1, std::memory_order_relaxed);
+  return WindowRead{std::move(slice->messages), slice->head};
+}
+
+absl::StatusOr<std::vector<StoredMessage>> Hub::ReadAfter(const std::string& name,
+                                                          uint64_t after, size_t limit,
+                                                          size_t max_bytes) {
+  // The room as it is now: its subscription was in place (flushed) before it
+  // was listed, so a read made after this point misses nothing that the
+  // subscription will not deliver.
+  std::shared_ptr<Room> room = Find(name);
+  if (room != nullptr) {
+    absl::MutexLock lock(&room->mu);
+    auto slice = room->window.Read(after, limit, max_bytes);
+    if (slice.has_value()) {
+      window_hits_.fetch_add(1, std::memory_order_relaxed);
+      return std::move(slice->messages);
+    }
+  }
+  window_misses_.fetch_add(1, std::memory_order_relaxed);
+  auto read = history_->ReadAfter(name, after, limit, max_bytes);
+  if (!read.ok() || room == nullptr) return read;
+  size_t bytes = 0;
+  for (const StoredMessage& m : *read) bytes += m.publication.payload().ByteSizeLong();
+  // Only a read that reached the stream's end joins the window: a truncated
+  // one says nothing about what follows it.
+  if (read->size() < limit && bytes < max_bytes) {
+    absl::MutexLock lock(&room->mu);
+    if (!room->closed.load()) room->window.Merge(after, *read);
+  }
+  return read;
+}
+
+void Hub::DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev, bool exact) {
+  room.mu.AssertHeld();  // every caller holds it (Room is incomplete in hub.h)
   room.have_last = true;
   room.last_offset = stored.offset;
+  if (exact) {
+    room.window.Append(std::make_shared<const StoredMessage>(stored), prev);
+  } else if (!room.window.valid() || stored.offset > room.window.head()) {
+    room.window.Invalidate();  // the run cannot be extended across it
+  }
   auto event = std::make_shared<RoomEvent>();
   event->room = room.name;
   event->kind = RoomEvent::Kind::kPersisted;

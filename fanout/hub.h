@@ -5,6 +5,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ namespace switchboard::fanout {
 // each message's Nats-Last-Sequence against the last offset it delivered for
 // the room, reads what is missing from the stream first (a NATS hiccup, a
 // reconnect), and drops repeats.
+//
+// Each subscribed room also keeps a window of its recent messages, a run
+// (window_prev, newest] known to hold every message of the room in that range,
+// fed by what the hub dispatches and by catch-up reads from the stream. A
+// catch-up that starts inside the window (a reconnect storm: many members of
+// a room resuming from about the same offset) is served from memory instead
+// of one stream read per member.
 //
 // Thread-safety: AddInterest/RemoveInterest from any worker thread; NATS.c
 // calls the message handlers on its delivery threads (one subscription's
@@ -66,6 +74,31 @@ class Hub {
   // stream was not reachable yet); the caller checks again later.
   bool TakeTailRecheck() { return tail_recheck_.exchange(false); }
 
+  // Messages of `room` with offset > `after`, for a member catching up: at
+  // most `limit`, stopping after the message that reaches `max_bytes` of
+  // payload. Served from the room's window when it covers `after`, else read
+  // from the stream (HistoryReader::ReadAfter), and a read that reached the
+  // stream's end extends the window. Blocks for stream reads: call it on a
+  // history thread. The room should be subscribed (a member is in it);
+  // otherwise this is a plain stream read.
+  absl::StatusOr<std::vector<StoredMessage>> ReadAfter(const std::string& room, uint64_t after,
+                                                       size_t limit, size_t max_bytes);
+  // What the window holds after `after`, when it covers `after`.
+  struct WindowRead {
+    std::vector<StoredMessage> messages;  // offset > after, bounded as ReadAfter
+    // The window's newest offset. Every later message of the room will be
+    // dispatched live, so a member that has everything up to it may go live.
+    uint64_t head = 0;
+  };
+  // Never blocks. nullopt when the window does not cover `after` (or the room
+  // is not subscribed): read the stream instead.
+  std::optional<WindowRead> ReadWindow(const std::string& room, uint64_t after, size_t limit,
+                                       size_t max_bytes);
+  // Catch-ups served from windows, and catch-up reads that went to the stream
+  // (for tests and the storm benchmark's analysis).
+  uint64_t window_hits() const { return window_hits_.load(std::memory_order_relaxed); }
+  uint64_t window_misses() const { return window_misses_.load(std::memory_order_relaxed); }
+
   // Rooms subscribed now, and NATS messages received (for tests and metrics).
   size_t rooms() const;
   uint64_t messages_received() const { return received_.load(std::memory_order_relaxed); }
@@ -87,9 +120,12 @@ class Hub {
   void Fill(const std::shared_ptr<Room>& room);
   // One room's part of CheckTails(), on a history thread.
   void CheckTail(const std::shared_ptr<Room>& room);
-  // Builds and dispatches the event of one stored message.
-  // Called with room.mu held.
-  void DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev);
+  // Builds and dispatches the event of one stored message. `prev` is the
+  // room's previous offset when `exact`, else only a bound (the window is
+  // then restarted at the next exact one). Called with room.mu held.
+  void DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t prev,
+                         bool exact = true);
+  std::shared_ptr<Room> Find(const std::string& name) const;
   // Formats and sinks interested in `room` now.
   void Targets(const Room& room, bool formats[2], std::vector<Sink*>& sinks);
 
@@ -101,6 +137,8 @@ class Hub {
   absl::flat_hash_map<std::string, std::shared_ptr<Room>> rooms_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> received_{0};
   std::atomic<bool> tail_recheck_{false};
+  std::atomic<uint64_t> window_hits_{0};
+  std::atomic<uint64_t> window_misses_{0};
 };
 
 }  // namespace switchboard::fanout

@@ -78,7 +78,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   g.hub_ = std::make_unique<fanout::Hub>(g.nats_.get(), g.ctx_.subjects, sinks, g.history_.get());
   g.ctx_.hub = g.hub_.get();
   fanout::Hub* hub = g.hub_.get();
-  g.metrics_ = std::make_shared<GatewayMetrics>(stats, [hub] { return hub->messages_received(); });
+  g.metrics_ = std::make_shared<GatewayMetrics>(
+      stats, [hub] { return hub->messages_received(); },
+      [hub] { return GatewayMetrics::CatchUpReads{hub->window_hits(), hub->window_misses()}; });
 
   auto listener = Listener::Create(g.options_.listen_address, g.options_.listen_port, workers);
   if (!listener.ok()) return listener.status();

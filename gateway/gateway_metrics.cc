@@ -94,8 +94,11 @@ size_t CloseCodeSlot(uint16_t code) {
 }
 
 GatewayMetrics::GatewayMetrics(std::vector<const WorkerStats*> workers,
-                               std::function<uint64_t()> bus_received)
-    : workers_(std::move(workers)), bus_received_(std::move(bus_received)) {}
+                               std::function<uint64_t()> bus_received,
+                               std::function<CatchUpReads()> catchup_reads)
+    : workers_(std::move(workers)),
+      bus_received_(std::move(bus_received)),
+      catchup_reads_(std::move(catchup_reads)) {}
 
 int64_t GatewayMetrics::connections() const {
   int64_t total = 0;
@@ -130,6 +133,16 @@ std::vector<prometheus::MetricFamily> GatewayMetrics::Collect() const {
                     "NATS messages received for rooms with local members (interest-managed)",
                     MetricType::Counter);
     AddSample(f, static_cast<double>(bus_received_()));
+    out.push_back(std::move(f));
+  }
+  if (catchup_reads_) {
+    const CatchUpReads reads = catchup_reads_();
+    auto f = Family("switchboard_gateway_catchup_reads_total",
+                    "Catch-up reads of joining or resuming members, by source: the room's window "
+                    "of recent messages in memory, or the stream (JetStream direct gets)",
+                    MetricType::Counter);
+    AddSample(f, static_cast<double>(reads.window), {{"source", "window"}});
+    AddSample(f, static_cast<double>(reads.stream), {{"source", "stream"}});
     out.push_back(std::move(f));
   }
   counter("switchboard_gateway_write_syscalls_total", "Socket write calls (gather writes)",

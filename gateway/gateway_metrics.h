@@ -19,8 +19,16 @@ size_t CloseCodeSlot(uint16_t code);
 // reads; the workers never wait for it.
 class GatewayMetrics : public prometheus::Collectable {
  public:
-  // `bus_received` reads how many NATS messages the hub received.
-  GatewayMetrics(std::vector<const WorkerStats*> workers, std::function<uint64_t()> bus_received);
+  // Catch-up reads of members joining or resuming persisted rooms: served
+  // from the hub's room windows, or read from the stream.
+  struct CatchUpReads {
+    uint64_t window = 0;
+    uint64_t stream = 0;
+  };
+  // `bus_received` reads how many NATS messages the hub received;
+  // `catchup_reads` the hub's catch-up counters (may be empty).
+  GatewayMetrics(std::vector<const WorkerStats*> workers, std::function<uint64_t()> bus_received,
+                 std::function<CatchUpReads()> catchup_reads = nullptr);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -30,6 +38,7 @@ class GatewayMetrics : public prometheus::Collectable {
  private:
   std::vector<const WorkerStats*> workers_;
   std::function<uint64_t()> bus_received_;
+  std::function<CatchUpReads()> catchup_reads_;
 };
 
 }  // namespace switchboard::gateway

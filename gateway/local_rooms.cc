@@ -120,10 +120,62 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
   const uint64_t token = member.token;
   room->members.push_back(std::move(member));
 
-  // Where the member starts needs stream reads: off the worker thread.
+  // Answers the join once its start is known (on the worker thread).
+  auto finish = [](Worker* worker, uint64_t token, const JoinRequest& request,
+                   absl::StatusOr<JoinStart> start) {
+    LocalRooms& rooms = worker->rooms();
+    auto it = rooms.rooms_.find(request.room);
+    if (it == rooms.rooms_.end()) return;
+    Room& room = *it->second;
+    Member* member = rooms.FindMember(room, token);
+    if (member == nullptr) return;  // left or closed meanwhile
+    Session& session = member->conn->session();
+    if (!start.ok()) {
+      session.SendError(request.reply_id, cv1::ERROR_CODE_UNAVAILABLE,
+                        absl::StrCat("cannot read the room: ", start.status().message()),
+                        request.room);
+      Connection* conn = member->conn;
+      conn->session().AbortJoin(request.room);
+      return;
+    }
+    member->reading = false;
+    member->cursor = start->cursor;
+    member->target = start->latest;
+    cv1::ServerFrame frame;
+    frame.set_id(request.reply_id);
+    auto* joined = frame.mutable_joined();
+    joined->set_room(request.room);
+    joined->set_offset(start->latest);
+    joined->set_recovered(start->recovered);
+    joined->set_kind(cv1::ROOM_KIND_PERSISTED);
+    session.SendFrame(frame, MessageClass::kControl);
+    rooms.Announce(room, *member);
+    rooms.SendBatch(*member, room.name, start->first_batch);
+    rooms.CatchUp(room, *member);
+  };
+
   Worker* worker = &worker_;
+  fanout::Hub* hub = worker_.ctx().hub;
+  // A resume from inside the room's window of recent messages (what most
+  // resumes are, and all of a reconnect storm's) needs no stream read: answer
+  // it here. The window holds every message after since_offset, so nothing is
+  // skipped and the resume is recovered.
+  if (request.since_offset.has_value() && *request.since_offset > 0) {
+    auto window = hub->ReadWindow(request.room, *request.since_offset, kCatchUpBatch,
+                                  kCatchUpBytes);
+    if (window.has_value()) {
+      JoinStart start;
+      start.latest = window->head;
+      start.cursor = *request.since_offset;
+      start.first_batch = std::move(window->messages);
+      finish(worker, token, request, std::move(start));
+      return;
+    }
+  }
+
+  // Where the member starts needs stream reads: off the worker thread.
   fanout::HistoryReader* history = worker_.ctx().history;
-  history->Run([worker, history, token, request = std::move(request)]() {
+  history->Run([worker, history, hub, token, finish, request = std::move(request)]() {
     absl::StatusOr<JoinStart> start = [&]() -> absl::StatusOr<JoinStart> {
       JoinStart s;
       auto latest = history->LastOffset(request.room);
@@ -139,7 +191,9 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
           if (!retained.ok()) return retained.status();
           s.recovered = *retained;
         }
-        auto batch = history->ReadAfter(request.room, s.cursor, kCatchUpBatch, kCatchUpBytes);
+        // Through the hub: the read teaches the room's window, so the
+        // members resuming after this one are answered from memory.
+        auto batch = hub->ReadAfter(request.room, s.cursor, kCatchUpBatch, kCatchUpBytes);
         if (!batch.ok()) return batch.status();
         s.first_batch = std::move(*batch);
       } else if (request.history_limit > 0) {
@@ -152,36 +206,8 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
       }
       return s;
     }();
-    worker->Post([worker, token, request, start = std::move(start)]() mutable {
-      LocalRooms& rooms = worker->rooms();
-      auto it = rooms.rooms_.find(request.room);
-      if (it == rooms.rooms_.end()) return;
-      Room& room = *it->second;
-      Member* member = rooms.FindMember(room, token);
-      if (member == nullptr) return;  // left or closed meanwhile
-      Session& session = member->conn->session();
-      if (!start.ok()) {
-        session.SendError(request.reply_id, cv1::ERROR_CODE_UNAVAILABLE,
-                          absl::StrCat("cannot read the room: ", start.status().message()),
-                          request.room);
-        Connection* conn = member->conn;
-        conn->session().AbortJoin(request.room);
-        return;
-      }
-      member->reading = false;
-      member->cursor = start->cursor;
-      member->target = start->latest;
-      cv1::ServerFrame frame;
-      frame.set_id(request.reply_id);
-      auto* joined = frame.mutable_joined();
-      joined->set_room(request.room);
-      joined->set_offset(start->latest);
-      joined->set_recovered(start->recovered);
-      joined->set_kind(cv1::ROOM_KIND_PERSISTED);
-      session.SendFrame(frame, MessageClass::kControl);
-      rooms.Announce(room, *member);
-      rooms.SendBatch(*member, room.name, start->first_batch);
-      rooms.CatchUp(room, *member);
+    worker->Post([worker, token, finish, request, start = std::move(start)]() mutable {
+      finish(worker, token, request, std::move(start));
     });
   });
 }
@@ -219,14 +245,19 @@ void LocalRooms::CatchUp(Room& room, Member& member) {
     deferred_.emplace_back(room.name, member.token);
     return;
   }
-  member.reading = true;
   const uint64_t token = member.token;
   const uint64_t after = member.cursor;
+  fanout::Hub* hub = worker_.ctx().hub;
+  // Inside the room's window: no stream read, no trip to a history thread.
+  if (auto window = hub->ReadWindow(room.name, after, kCatchUpBatch, kCatchUpBytes)) {
+    OnRead(room.name, token, std::move(window->messages));
+    return;
+  }
+  member.reading = true;
   Worker* worker = &worker_;
-  fanout::HistoryReader* history = worker_.ctx().history;
   std::string name = room.name;
-  history->Run([worker, history, token, after, name]() {
-    auto messages = history->ReadAfter(name, after, kCatchUpBatch, kCatchUpBytes);
+  worker_.ctx().history->Run([worker, hub, token, after, name]() {
+    auto messages = hub->ReadAfter(name, after, kCatchUpBatch, kCatchUpBytes);
     worker->Post([worker, token, name, messages = std::move(messages)]() mutable {
       worker->rooms().OnRead(name, token, std::move(messages));
     });
