@@ -123,11 +123,9 @@ void TcpProxy::Loop() {
   };
   std::vector<char> buffer(64 * 1024);
   while (true) {
-    bool cut;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
-      cut = cut_;
       if (cuts_applied_ < cuts_requested_) {
         for (auto& p : pairs) close_pair(p);
         pairs.clear();
@@ -150,9 +148,16 @@ void TcpProxy::Loop() {
       while (::read(wake_[0], drain, sizeof(drain)) > 0) {
       }
     }
+    // Only the pairs that were polled have an entry in fds.
+    const size_t polled = pairs.size();
     if (fds[1].revents & POLLIN) {
       int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client >= 0) {
+        bool cut;
+        {
+          absl::MutexLock lock(&mu_);  // as of now, not as of the poll
+          cut = cut_;
+        }
         int server = cut ? -1 : Dial(target_port_);
         if (server < 0) {
           ::close(client);  // refused: what a dead link looks like
@@ -166,7 +171,7 @@ void TcpProxy::Loop() {
     }
     // Copy what is readable; a closed side closes the pair.
     std::vector<bool> dead(pairs.size(), false);
-    for (size_t i = 0; i < pairs.size(); ++i) {
+    for (size_t i = 0; i < polled; ++i) {
       for (int side = 0; side < 2 && !dead[i]; ++side) {
         const pollfd& pfd = fds[2 + 2 * i + side];
         if (pfd.revents == 0) continue;

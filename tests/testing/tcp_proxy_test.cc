@@ -23,13 +23,21 @@ class Listener {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
     ::listen(fd_, 8);
+    // Bounded accepts and reads: a broken proxy fails the test, not hangs it.
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     socklen_t len = sizeof(addr);
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);
   }
   ~Listener() { ::close(fd_); }
   int port() const { return port_; }
-  int Accept() { return ::accept(fd_, nullptr, nullptr); }
+  int Accept() {
+    int fd = ::accept(fd_, nullptr, nullptr);
+    timeval tv{5, 0};
+    if (fd >= 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+  }
 
  private:
   int fd_ = -1;
