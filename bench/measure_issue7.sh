@@ -13,7 +13,7 @@
 # SHAPE: many_rooms big_room idle_memory publish_acks reconnect_storm
 #        presence_churn baseline_big_room two_workers (default: all).
 # Environment: BIN (bazel-bin with the three binaries), RUNS (3), GW_CPUS (0),
-# LG_CPUS (1), GW_EXTRA_FLAGS (more gateway flags, e.g. "--storage=memory"), LOAD_MAX (1.5: wait until the 1-minute load average is below
+# LG_CPUS (1), NATS_CPUS (unset: nats-server is not pinned), GW_EXTRA_FLAGS (more gateway flags, e.g. "--storage=memory"), LOAD_MAX (1.5: wait until the 1-minute load average is below
 # it...), LOAD_WAIT_MAX (...for at most this many seconds, then go on and
 # say so in the .pre file).
 set -euo pipefail
@@ -57,7 +57,7 @@ ulimit -Hn 1048576 2>/dev/null || true
 ulimit -n "$(ulimit -Hn)"
 
 head -c 48 /dev/urandom | base64 | tr -d '\n=' > "$WORK/key"
-/usr/sbin/nats-server -js -sd "$WORK/js" -a 127.0.0.1 -p "$NATS_PORT" -m 18222 \
+${NATS_CPUS:+taskset -c "$NATS_CPUS"} /usr/sbin/nats-server -js -sd "$WORK/js" -a 127.0.0.1 -p "$NATS_PORT" -m 18222 \
   > "$WORK/nats.log" 2>&1 &
 NATS_PID=$!
 for _ in $(seq 100); do

@@ -221,7 +221,8 @@ std::vector<prometheus::MetricFamily> GatewayMetrics::Collect() const {
                                 workers_, &WorkerStats::queue_bytes));
   out.push_back(HistogramFamily(
       "switchboard_gateway_delivery_latency_seconds",
-      "From publish at the origin to the frame being queued to the socket (per delivery)",
+      "From publish at the origin to the frame being queued to the socket (once per room event "
+      "and worker, not per recipient)",
       workers_, &WorkerStats::delivery_latency));
   return out;
 }
