@@ -70,6 +70,7 @@ absl::StatusOr<std::unique_ptr<NatsConnection>> NatsConnection::Connect(
   // No reconnect buffer: while disconnected, publishes fail at once with a
   // retryable error instead of piling up unacknowledged in memory.
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts.get(), 0);
+  if (s == NATS_OK) s = natsOptions_SetSendAsap(opts.get(), options.send_asap);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts.get(), &OnDisconnected, self.get());
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts.get(), &OnReconnected, self.get());
   if (s == NATS_OK) s = natsOptions_SetClosedCB(opts.get(), &OnClosed, self.get());

@@ -29,6 +29,11 @@ struct NatsConnectionOptions {
   // When false, Connect fails if no server answers now; when true, it returns
   // at once and keeps trying in the background (processes start before NATS).
   bool retry_on_failed_connect = true;
+  // Write each publish to the socket from the publishing thread. Otherwise
+  // NATS.c hands it to its flusher thread, which waits 1 ms for more before
+  // it writes: a millisecond on every persisted publish and a thread hop on a
+  // busy core. The cost is a write call per publish.
+  bool send_asap = true;
   // Subscriptions share a pool of this many delivery threads (process-wide)
   // instead of one thread each: a gateway subscribes two subjects per room.
   // Each subscription's messages still arrive in order, on one thread.

@@ -33,6 +33,9 @@ ABSL_FLAG(std::string, tls_min_version, "1.2", "Lowest TLS version accepted: 1.2
 ABSL_FLAG(std::string, admin_listen, "127.0.0.1:9090",
           "Admin HTTP address for /metrics, /healthz and /readyz");
 ABSL_FLAG(std::string, nats_url, "nats://127.0.0.1:4222", "NATS server URLs, comma-separated");
+ABSL_FLAG(bool, nats_send_asap, true,
+          "Write each NATS publish at once instead of through NATS.c's flusher thread, which "
+          "waits 1 ms for more");
 ABSL_FLAG(std::string, subject_prefix, "sb", "NATS subject prefix of this Switchboard cluster");
 
 ABSL_FLAG(std::string, jwt_hs256_key_file, "", "HS256 secret file (at least 32 bytes)");
@@ -143,6 +146,7 @@ absl::StatusOr<GatewayOptions> OptionsFromFlags() {
     return absl::InvalidArgumentError("--tls_min_version must be 1.2 or 1.3");
   }
   o.nats.urls = absl::GetFlag(FLAGS_nats_url);
+  o.nats.send_asap = absl::GetFlag(FLAGS_nats_send_asap);
   o.subject_prefix = absl::GetFlag(FLAGS_subject_prefix);
   if (absl::Status s = LoadKeys(o.auth); !s.ok()) return s;
 

@@ -5,11 +5,13 @@
 // gateway, Watch, and the refusals of bad requests.
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "clients/cpp/client.h"
 #include "clients/cpp/presence_tracker.h"
 #include "control/control_options.h"
@@ -424,26 +426,49 @@ TEST_F(PresenceTest, WatchStreamsWhatClientsPublishAndPresence) {
   request.set_presence(true);
   auto ctx = Ctx(absl::Seconds(30));
   auto reader = stub_->Watch(ctx.get(), request);
+  // Events are read on a thread of their own: Read blocks, and the watch may
+  // subscribe after the first join below (nothing tells the caller when).
+  absl::Mutex mu;
+  std::vector<v1::WatchEvent> events;
+  std::thread reading([&] {
+    v1::WatchEvent event;
+    while (reader->Read(&event)) {
+      absl::MutexLock lock(&mu);
+      events.push_back(event);
+    }
+  });
+  auto seen = [&](auto match) {
+    absl::MutexLock lock(&mu);
+    for (const v1::WatchEvent& e : events) {
+      if (match(e)) return true;
+    }
+    return false;
+  };
+  auto wendy_joined = [](const v1::WatchEvent& e) {
+    return e.has_presence() && e.presence().change() == cv1::PRESENCE_CHANGE_JOIN &&
+           e.presence().info().user_id() == "wendy";
+  };
   // Watch is live once it has subscribed; a join's presence event shows it.
   auto writer = Connected(*gw_b_, "wendy");
-  v1::WatchEvent event;
   bool saw_join = false;
-  // Retry the join until the watch sees it (the stream may start after it).
   for (int attempt = 0; attempt < 20 && !saw_join; ++attempt) {
     if (attempt > 0) ASSERT_TRUE(writer->Leave(room).ok());
     ASSERT_TRUE(writer->Join(room).ok());
-    ASSERT_TRUE(reader->Read(&event));
-    saw_join = event.has_presence() && event.presence().change() == cv1::PRESENCE_CHANGE_JOIN &&
-               event.presence().info().user_id() == "wendy";
+    saw_join = WaitFor([&] { return seen(wendy_joined); }, absl::Milliseconds(500));
   }
-  ASSERT_TRUE(saw_join);
-  ASSERT_TRUE(writer->Publish(room, Text("watch this")).ok());
-  bool saw_message = false;
-  while (!saw_message && reader->Read(&event)) {
-    saw_message = event.has_message() && event.message().payload().text() == "watch this";
+  EXPECT_TRUE(saw_join);
+  if (saw_join) {
+    ASSERT_TRUE(writer->Publish(room, Text("watch this")).ok());
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return seen([](const v1::WatchEvent& e) {
+            return e.has_message() && e.message().payload().text() == "watch this";
+          });
+        },
+        absl::Seconds(10)));
   }
-  EXPECT_TRUE(saw_message);
   ctx->TryCancel();
+  reading.join();
   reader->Finish();
 }
 
