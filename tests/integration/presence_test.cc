@@ -452,7 +452,9 @@ TEST_F(PresenceTest, WatchStreamsWhatClientsPublishAndPresence) {
   auto writer = Connected(*gw_b_, "wendy");
   bool saw_join = false;
   for (int attempt = 0; attempt < 20 && !saw_join; ++attempt) {
-    if (attempt > 0) ASSERT_TRUE(writer->Leave(room).ok());
+    if (attempt > 0) {
+      ASSERT_TRUE(writer->Leave(room).ok());
+    }
     ASSERT_TRUE(writer->Join(room).ok());
     saw_join = WaitFor([&] { return seen(wendy_joined); }, absl::Milliseconds(500));
   }
