@@ -23,16 +23,64 @@ export const STATIC_DIR = process.env.SB_STATIC_DIR || join(ROOT, 'clients/demo'
 
 const execFileAsync = promisify(execFile);
 
-/** A free TCP port on 127.0.0.1 (free when asked; the caller binds it right after). */
-export function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolvePort(port));
+/** The kernel's ephemeral port range: outgoing connections take their source ports from it. */
+function ephemeralRange() {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {}
+  return [32768, 60999];
+}
+
+/** Resolves to true if `listen(server)` succeeds; the server stays open. */
+function tryListen(server, ...args) {
+  return new Promise((resolveListen) => {
+    const onError = () => resolveListen(false);
+    server.once('error', onError);
+    server.listen(...args, () => {
+      server.off('error', onError);
+      resolveListen(true);
     });
   });
+}
+
+const handedOut = new Set();
+
+/**
+ * A TCP port on 127.0.0.1 for a server about to start, as tests/testing/ports.h
+ * picks them: at random outside the ephemeral range (so no outgoing connection,
+ * Chromium's included, can sit on it), reserved across processes by the abstract
+ * Unix socket "switchboard-test-port-N" (held until this process exits), and
+ * bindable right now.
+ */
+export async function freePort() {
+  const [low, high] = ephemeralRange();
+  const candidates = [];
+  if (low > 10000) candidates.push([10000, low - 1]);
+  if (high < 65535) candidates.push([Math.max(high + 1, 10000), 65535]);
+  const total = candidates.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
+  for (let attempt = 0; attempt < 2000; attempt++) {
+    let index = Math.floor(Math.random() * total);
+    let port = 0;
+    for (const [lo, hi] of candidates) {
+      if (index <= hi - lo) { port = lo + index; break; }
+      index -= hi - lo + 1;
+    }
+    if (handedOut.has(port)) continue;
+    const reservation = createServer();
+    if (!(await tryListen(reservation, `\0switchboard-test-port-${port}`))) continue;
+    const probe = createServer();
+    if (!(await tryListen(probe, port, '127.0.0.1'))) {
+      reservation.close();
+      continue;
+    }
+    await new Promise((done) => probe.close(done));
+    reservation.unref();  // Held, but does not keep the process alive.
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port outside the ephemeral range ${low}-${high}`);
 }
 
 /** Polls `check` (async, returns truthy when done) until `timeoutMs`. */

@@ -70,12 +70,18 @@ absl::Status GatewayProcess::Launch() {
   if (!proc.ok()) return proc.status();
   process_ = std::move(*proc);
   const int admin = admin_port_;
-  if (!WaitFor(
-          [admin] {
-            auto res = HttpGet(admin, "/readyz", absl::Seconds(1));
-            return res.ok() && res->status == 200;
-          },
-          absl::Seconds(30))) {
+  Subprocess* process = process_.get();
+  const bool ready = WaitFor(
+      [admin, process] {
+        if (!process->Running()) return true;  // Reported below, without waiting.
+        auto res = HttpGet(admin, "/readyz", absl::Seconds(1));
+        return res.ok() && res->status == 200;
+      },
+      absl::Seconds(30));
+  if (!process_->Running()) {
+    return absl::UnavailableError(absl::StrCat("gateway ", id_, " exited:\n", process_->Log()));
+  }
+  if (!ready) {
     return absl::DeadlineExceededError(absl::StrCat("gateway ", id_, " not ready:\n", process_->Log()));
   }
   return absl::OkStatus();

@@ -3,9 +3,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <string>
+
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace switchboard {
@@ -35,6 +42,35 @@ TEST(PickFreePortTest, NeverHandsOutTheSamePortTwice) {
     ASSERT_TRUE(port.ok()) << port.status();
     EXPECT_TRUE(seen.insert(*port).second) << "port " << *port << " handed out twice";
   }
+}
+
+TEST(PickFreePortTest, StaysOutOfTheKernelsEphemeralRange) {
+  // Outgoing connections take their source ports from this range; a port
+  // picked inside it can be taken by any connect() on the machine.
+  const auto [low, high] = EphemeralPortRange();
+  ASSERT_LE(low, high);
+  for (int i = 0; i < 100; ++i) {
+    absl::StatusOr<int> port = PickFreePort();
+    ASSERT_TRUE(port.ok()) << port.status();
+    EXPECT_TRUE(*port < low || *port > high) << *port << " is in " << low << "-" << high;
+    EXPECT_GE(*port, 10000);
+  }
+}
+
+TEST(PickFreePortTest, ReservesThePortAgainstOtherProcesses) {
+  absl::StatusOr<int> port = PickFreePort();
+  ASSERT_TRUE(port.ok()) << port.status();
+  // Another process would try to bind the same abstract name, and fail.
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string name = absl::StrCat("switchboard-test-port-", *port);
+  std::memcpy(addr.sun_path + 1, name.data(), name.size());
+  const socklen_t len = offsetof(sockaddr_un, sun_path) + 1 + name.size();
+  EXPECT_NE(bind(fd, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  EXPECT_EQ(errno, EADDRINUSE);
+  close(fd);
 }
 
 }  // namespace
