@@ -215,6 +215,9 @@ void Connection::Flush() {
     // connection and could destroy the Close frame in flight).
     if (!transport_.ShutdownSend(ec)) return OnWriteStopped(ec);
     state_ = State::kLingering;
+    // The peer took the Close frame (it may have needed most of the first
+    // linger to read its backlog); it gets a fresh one to answer.
+    linger_deadline_us_ = worker_.NowMicros() + kLingerMicros;
   }
 }
 

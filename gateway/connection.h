@@ -49,8 +49,9 @@ class Connection : public std::enable_shared_from_this<Connection>,
   // Sends a Close frame with `code` and `reason` after whatever is queued (or,
   // with `discard_queued`, right after the frame being written: a slow
   // consumer will resume from its offset anyway), then shuts the socket down.
-  // A peer that does not read it is cut off after a 5 s linger. Further sends
-  // are ignored. Idempotent.
+  // A peer that has not taken the Close frame (and the backlog in the kernel
+  // before it) after 5 s is cut off, and so is one that has not answered 5 s
+  // after taking it. Further sends are ignored. Idempotent.
   void Close(uint16_t code, absl::string_view reason, bool discard_queued = false);
 
   // Writes as much of the queue as the socket takes now (the worker calls this

@@ -17,9 +17,12 @@ RawWsClient::~RawWsClient() {
   if (fd_ >= 0) close(fd_);
 }
 
-absl::StatusOr<std::unique_ptr<RawWsClient>> RawWsClient::Dial(int port) {
+absl::StatusOr<std::unique_ptr<RawWsClient>> RawWsClient::Dial(int port, int receive_buffer) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return absl::InternalError("socket");
+  if (receive_buffer > 0) {
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -31,10 +34,6 @@ absl::StatusOr<std::unique_ptr<RawWsClient>> RawWsClient::Dial(int port) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   return std::unique_ptr<RawWsClient>(new RawWsClient(fd));
-}
-
-void RawWsClient::ShrinkReceiveBuffer(int bytes) {
-  setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 }
 
 absl::Status RawWsClient::SendBytes(absl::string_view bytes) {

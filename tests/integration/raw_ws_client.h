@@ -25,8 +25,11 @@ class RawWsClient {
 
   ~RawWsClient();
 
-  // Opens a TCP connection to 127.0.0.1:port (nothing sent yet).
-  static absl::StatusOr<std::unique_ptr<RawWsClient>> Dial(int port);
+  // Opens a TCP connection to 127.0.0.1:port (nothing sent yet). A
+  // `receive_buffer` > 0 sets SO_RCVBUF before connecting, as a slow client on
+  // a small buffer would: set later, the window the server saw first stays
+  // its yardstick, and the kernel trickles data on persist probes instead.
+  static absl::StatusOr<std::unique_ptr<RawWsClient>> Dial(int port, int receive_buffer = 0);
 
   // Sends an upgrade request for /ws (with `extra_headers`, each "Name: value")
   // and reads the response head; returns its status code (101 on success).
@@ -49,9 +52,6 @@ class RawWsClient {
                                           std::vector<Frame>* before = nullptr);
   // True when the server closed the TCP connection (read returns 0) in time.
   bool WaitForEof(absl::Duration timeout);
-
-  // Makes the kernel receive buffer small (slow-consumer tests).
-  void ShrinkReceiveBuffer(int bytes);
 
  private:
   explicit RawWsClient(int fd) : fd_(fd) {}
