@@ -29,11 +29,11 @@ bool WouldBlock(const boost::system::error_code& ec) {
 }  // namespace
 
 Connection::Connection(Worker& worker, Transport transport, FrameFormat format,
-                       std::string remote_ip, std::string upgrade_token)
+                       ConnectionSlot slot, std::string upgrade_token)
     : worker_(worker),
       transport_(std::move(transport)),
       format_(format),
-      remote_ip_(std::move(remote_ip)),
+      slot_(std::move(slot)),
       reader_(ws::FrameReader::Limits{worker.ctx().options->limits.max_message_bytes,
                                       worker.ctx().options->limits.max_message_bytes}),
       session_(*this, std::move(upgrade_token)) {}
@@ -271,6 +271,7 @@ void Connection::Teardown() {
   queue_.clear();
   queued_bytes_ = 0;
   session_.OnClosed();
+  slot_.Release();
   worker_.Forget(this);
 }
 

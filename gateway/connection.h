@@ -9,6 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "gateway/codec/frame_codec.h"
 #include "gateway/codec/shared_frame.h"
+#include "gateway/connection_slot.h"
 #include "gateway/session.h"
 #include "gateway/transport.h"
 #include "gateway/worker_stats.h"
@@ -31,7 +32,9 @@ class Worker;
 class Connection : public std::enable_shared_from_this<Connection>,
                    private ws::FrameReader::Handler {
  public:
-  Connection(Worker& worker, Transport transport, FrameFormat format, std::string remote_ip,
+  // `slot` is the socket's admitted claim on the connection limits, held
+  // until the connection is torn down.
+  Connection(Worker& worker, Transport transport, FrameFormat format, ConnectionSlot slot,
              std::string upgrade_token);
   ~Connection() override;
   Connection(const Connection&) = delete;
@@ -64,7 +67,7 @@ class Connection : public std::enable_shared_from_this<Connection>,
   Session& session() { return session_; }
   Worker& worker() { return worker_; }
   FrameFormat format() const { return format_; }
-  const std::string& remote_ip() const { return remote_ip_; }
+  const std::string& remote_ip() const { return slot_.ip(); }
   bool open() const { return state_ == State::kOpen; }
   size_t queued_bytes() const { return queued_bytes_; }
 
@@ -102,7 +105,7 @@ class Connection : public std::enable_shared_from_this<Connection>,
   Worker& worker_;
   Transport transport_;
   const FrameFormat format_;
-  std::string remote_ip_;
+  ConnectionSlot slot_;
   ws::FrameReader reader_;
   State state_ = State::kOpen;
   bool waiting_readable_ = false;

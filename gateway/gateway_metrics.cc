@@ -128,6 +128,10 @@ std::vector<prometheus::MetricFamily> GatewayMetrics::Collect() const {
   counter("switchboard_gateway_slow_consumer_closes_total",
           "Connections closed because their send queue overflowed with lossless messages",
           [](const WorkerStats& w) { return w.slow_consumer_closes.Get(); });
+  counter("switchboard_gateway_accept_refusals_total",
+          "TCP connections closed at accept, unread: over the connection limits while 64 "
+          "others were already being refused with 4009",
+          [](const WorkerStats& w) { return w.accept_refusals.Get(); });
   if (bus_received_) {
     auto f = Family("switchboard_gateway_bus_messages_received_total",
                     "NATS messages received for rooms with local members (interest-managed)",

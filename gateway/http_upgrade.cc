@@ -197,14 +197,16 @@ absl::StatusOr<UpgradeRequest> CheckUpgrade(const http::request<http::empty_body
 }
 
 HttpUpgrade::HttpUpgrade(Worker& worker, Transport transport,
-                         std::chrono::steady_clock::time_point deadline)
-    : worker_(worker), transport_(std::move(transport)), timer_(worker.io()), deadline_(deadline) {
+                         std::chrono::steady_clock::time_point deadline, ConnectionSlot slot)
+    : worker_(worker),
+      transport_(std::move(transport)),
+      timer_(worker.io()),
+      deadline_(deadline),
+      slot_(std::move(slot)) {
   parser_.header_limit(kMaxHeaderBytes);
   parser_.body_limit(0);
   beast::error_code ec;
   transport_.socket().non_blocking(true, ec);  // reads and writes wait via async_wait
-  auto endpoint = transport_.socket().remote_endpoint(ec);
-  remote_ip_ = ec ? "unknown" : endpoint.address().to_string();
 }
 
 void HttpUpgrade::Run() {
@@ -221,6 +223,7 @@ void HttpUpgrade::ArmTimer(std::chrono::steady_clock::time_point deadline) {
     if (ec || self->done_ || self->timer_.expiry() > std::chrono::steady_clock::now()) return;
     self->done_ = true;
     self->transport_.Close();  // pending waits fail and drop their references
+    self->slot_.Release();
   });
 }
 
@@ -266,6 +269,7 @@ void HttpUpgrade::Abandon() {
   written_ = nullptr;  // it may hold a reference to this object
   timer_.cancel();
   transport_.Close();
+  slot_.Release();
 }
 
 void HttpUpgrade::Respond(int status, std::string body, const char* content_type) {
@@ -314,6 +318,7 @@ void HttpUpgrade::Finish() {
   beast::error_code ignored;
   transport_.ShutdownSend(ignored);  // best effort: the peer may be gone
   transport_.Close();
+  slot_.Release();
 }
 
 void HttpUpgrade::OnRequest() {
@@ -349,7 +354,6 @@ void HttpUpgrade::ServeStatic(absl::string_view target) {
 }
 
 void HttpUpgrade::Upgrade(const UpgradeRequest& upgrade) {
-  GatewayContext& ctx = worker_.ctx();
   std::string response = absl::StrCat(
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Accept: ",
@@ -358,7 +362,7 @@ void HttpUpgrade::Upgrade(const UpgradeRequest& upgrade) {
     absl::StrAppend(&response, "Sec-WebSocket-Protocol: ", upgrade.subprotocol, "\r\n");
   }
   absl::StrAppend(&response, "\r\n");
-  const bool admitted = ctx.limiter->TryAcquire(remote_ip_);
+  const bool admitted = slot_.admitted();
   if (!admitted) {
     // Upgrade, then close with 4009 so that browsers can see why.
     worker_.stats().closes[CloseCodeSlot(4009)].Add();
@@ -371,16 +375,13 @@ void HttpUpgrade::Upgrade(const UpgradeRequest& upgrade) {
   Write(std::chrono::seconds(10), [self = shared_from_this(), admitted, format = upgrade.format,
                                    token = upgrade.token](bool ok) mutable {
     Worker& worker = self->worker_;
-    if (!ok || !admitted) {
-      if (admitted) worker.ctx().limiter->Release(self->remote_ip_);
-      return self->Finish();
-    }
+    if (!ok || !admitted) return self->Finish();
     self->done_ = true;
     self->timer_.cancel();
     std::string leftover(static_cast<const char*>(self->buffer_.data().data()),
                          self->buffer_.size());
     auto conn = std::make_shared<Connection>(worker, std::move(self->transport_), format,
-                                             self->remote_ip_, std::move(token));
+                                             std::move(self->slot_), std::move(token));
     worker.Adopt(conn);
     conn->Start(std::move(leftover));
   });

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/codec/frame_codec.h"
+#include "gateway/connection_slot.h"
 #include "gateway/transport.h"
 
 namespace switchboard::gateway {
@@ -59,7 +60,10 @@ std::string WebSocketAccept(absl::string_view key);
 // error, and is closed. Runs on its worker's thread.
 class HttpUpgrade : public std::enable_shared_from_this<HttpUpgrade> {
  public:
-  HttpUpgrade(Worker& worker, Transport transport, std::chrono::steady_clock::time_point deadline);
+  // `slot` is the socket's claim on the connection limits; an upgrade
+  // without an admitted slot is answered 101 and closed with 4009.
+  HttpUpgrade(Worker& worker, Transport transport, std::chrono::steady_clock::time_point deadline,
+              ConnectionSlot slot);
   void Run();
 
  private:
@@ -87,7 +91,7 @@ class HttpUpgrade : public std::enable_shared_from_this<HttpUpgrade> {
   const std::chrono::steady_clock::time_point deadline_;
   boost::beast::flat_buffer buffer_;
   boost::beast::http::request_parser<boost::beast::http::empty_body> parser_;
-  std::string remote_ip_;
+  ConnectionSlot slot_;
   std::string out_;
   size_t out_written_ = 0;
   std::function<void(bool)> written_;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
+#include "gateway/connection_slot.h"
 #include "gateway/http_upgrade.h"
 #include "gateway/tls_handshake.h"
 #include "gateway/transport.h"
@@ -79,17 +80,33 @@ void Listener::DoAccept(std::shared_ptr<Acceptor> acceptor) {
       acceptor->worker.io(), [acceptor](boost::system::error_code ec, tcp::socket socket) {
         if (ec == net::error::operation_aborted || !acceptor->acceptor.is_open()) return;
         if (!ec) {
-          // One deadline for the TLS handshake and the HTTP upgrade.
-          const auto deadline =
-              std::chrono::steady_clock::now() +
-              absl::ToChronoMilliseconds(acceptor->worker.ctx().options->limits.handshake_timeout);
-          if (acceptor->tls != nullptr) {
-            std::make_shared<TlsHandshake>(acceptor->worker, std::move(socket),
-                                           acceptor->tls->native(), deadline)
-                ->Run();
+          Worker& worker = acceptor->worker;
+          // The socket counts against the connection limits from here on.
+          boost::system::error_code peer_ec;
+          const auto peer = socket.remote_endpoint(peer_ec);
+          ConnectionSlot slot = ConnectionSlot::Claim(
+              *worker.ctx().limiter, peer_ec ? "unknown" : peer.address().to_string());
+          if (slot.kind() == ConnectionSlot::Kind::kNone) {
+            // Over the limits with every refusal slot busy: most likely a
+            // flood of sockets that never finish their handshake. Closed
+            // unread; a client sees a failed connect and backs off.
+            worker.stats().accept_refusals.Add();
+            boost::system::error_code ignored;
+            socket.close(ignored);
           } else {
-            std::make_shared<HttpUpgrade>(acceptor->worker, Transport(std::move(socket)), deadline)
-                ->Run();
+            // One deadline for the TLS handshake and the HTTP upgrade.
+            const auto deadline =
+                std::chrono::steady_clock::now() +
+                absl::ToChronoMilliseconds(worker.ctx().options->limits.handshake_timeout);
+            if (acceptor->tls != nullptr) {
+              std::make_shared<TlsHandshake>(worker, std::move(socket), acceptor->tls->native(),
+                                             deadline, std::move(slot))
+                  ->Run();
+            } else {
+              std::make_shared<HttpUpgrade>(worker, Transport(std::move(socket)), deadline,
+                                            std::move(slot))
+                  ->Run();
+            }
           }
         } else {
           // EMFILE and the like: keep accepting; the connection limit and the

@@ -49,8 +49,10 @@ ABSL_FLAG(int64_t, max_payload_bytes, 32 * 1024, "Largest publish payload");
 ABSL_FLAG(int, max_rooms, 100, "Rooms per connection");
 ABSL_FLAG(double, publish_rate, 50, "Publishes per second per connection (token bucket rate)");
 ABSL_FLAG(int, publish_burst, 100, "Publish burst per connection");
-ABSL_FLAG(int, max_connections, 50000, "Connections in total (close 4009 beyond)");
-ABSL_FLAG(int, max_connections_per_ip, 20000, "Connections per remote IP (close 4009 beyond)");
+ABSL_FLAG(int, max_connections, 50000,
+          "Connections in total, handshakes in progress included (close 4009 beyond)");
+ABSL_FLAG(int, max_connections_per_ip, 20000,
+          "Connections per remote IP, handshakes in progress included (close 4009 beyond)");
 ABSL_FLAG(int64_t, lossy_queue_bytes, 64 * 1024, "Send-queue size above which lossy frames drop");
 ABSL_FLAG(int64_t, max_queue_bytes, 1024 * 1024,
           "Send-queue size at which a lossless frame closes the connection (4005)");

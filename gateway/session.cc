@@ -527,7 +527,6 @@ void Session::OnClosed() {
     conn_.worker().ctx().sessions->Release(session_id_, connection_id_);
     registered_session_ = false;
   }
-  conn_.worker().ctx().limiter->Release(conn_.remote_ip());
 }
 
 }  // namespace switchboard::gateway

@@ -46,11 +46,12 @@ Transport WithTls(tcp::socket socket, SSL_CTX* ctx) {
 }  // namespace
 
 TlsHandshake::TlsHandshake(Worker& worker, tcp::socket socket, SSL_CTX* ctx,
-                           std::chrono::steady_clock::time_point deadline)
+                           std::chrono::steady_clock::time_point deadline, ConnectionSlot slot)
     : worker_(worker),
       transport_(WithTls(std::move(socket), ctx)),
       timer_(worker.io()),
-      deadline_(deadline) {}
+      deadline_(deadline),
+      slot_(std::move(slot)) {}
 
 void TlsHandshake::Run() {
   if (!transport_.tls()) return Fail(TlsHandshakeFailure::kProtocol);
@@ -87,7 +88,7 @@ void TlsHandshake::Step() {
   }
   done_ = true;
   timer_.cancel();
-  std::make_shared<HttpUpgrade>(worker_, std::move(transport_), deadline_)->Run();
+  std::make_shared<HttpUpgrade>(worker_, std::move(transport_), deadline_, std::move(slot_))->Run();
 }
 
 void TlsHandshake::Wait(tcp::socket::wait_type type) {
@@ -112,6 +113,7 @@ void TlsHandshake::Fail(TlsHandshakeFailure reason) {
   }
   transport_.socket().shutdown(tcp::socket::shutdown_send, ec);
   transport_.Close();  // pending waits end with an error; done_ ignores them
+  slot_.Release();
 }
 
 }  // namespace switchboard::gateway

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "gateway/connection_slot.h"
 #include "gateway/transport.h"
 #include "gateway/worker_stats.h"
 
@@ -26,7 +27,7 @@ class Worker;
 class TlsHandshake : public std::enable_shared_from_this<TlsHandshake> {
  public:
   TlsHandshake(Worker& worker, boost::asio::ip::tcp::socket socket, SSL_CTX* ctx,
-               std::chrono::steady_clock::time_point deadline);
+               std::chrono::steady_clock::time_point deadline, ConnectionSlot slot);
   void Run();
 
  private:
@@ -40,6 +41,7 @@ class TlsHandshake : public std::enable_shared_from_this<TlsHandshake> {
   Transport transport_;
   boost::asio::steady_timer timer_;
   const std::chrono::steady_clock::time_point deadline_;
+  ConnectionSlot slot_;
   bool done_ = false;  // handed over or failed
 };
 

@@ -82,6 +82,8 @@ struct WorkerStats {
   std::array<LocalCounter, 16> errors;        // by client ErrorCode value (0-15)
   std::array<LocalCounter, 24> closes;        // by close-code slot, see CloseCodeSlot()
   LocalCounter write_syscalls;
+  // Sockets closed at accept: over the connection limits, refusals all busy.
+  LocalCounter accept_refusals;
   std::array<LocalCounter, kTlsHandshakeFailureCount> tls_handshake_failures;
   LocalHistogram<kQueueBytesBounds.size()> queue_bytes{kQueueBytesBounds};
   LocalHistogram<kLatencyBounds.size()> delivery_latency{kLatencyBounds};

@@ -182,6 +182,47 @@ TEST_F(AbuseTest, PingFloodIsAnsweredAndOthersAreServed) {
   EXPECT_LT(RssKb(gw_->process().pid()) - rss_before, kMaxRssGrowthKb);
 }
 
+// A client that floods pings and never reads its pongs is a slow consumer:
+// the pongs count against --max_queue_bytes, so it is closed with 4005 instead
+// of growing the gateway's memory.
+TEST_F(AbuseTest, PingFloodWithoutReadingIsClosedAsASlowConsumer) {
+  const int64_t rss_before = RssKb(gw_->process().pid());
+  ASSERT_GT(rss_before, 0);
+  const double closes_before =
+      gw_->Metric("switchboard_gateway_closes_total{code=\"4005\"}");
+  ASSERT_GE(closes_before, 0);
+  Bystander bystander(*gw_);
+  ASSERT_TRUE(bystander.connected());
+  // A small receive buffer from the start, so the pongs back up quickly.
+  auto raw = RawWsClient::Dial(gw_->port(), /*receive_buffer=*/4096);
+  ASSERT_TRUE(raw.ok()) << raw.status();
+  RawWsClient& flooder = **raw;
+  ASSERT_EQ(*flooder.Upgrade("/ws", {kJson, "Authorization: Bearer " +
+                                                GatewayProcess::Token("pinger")}),
+            101);
+
+  // 125-byte pings, never a read, until the gateway gives up on the client
+  // (or it stops taking our bytes). At most 400,000 pings (50 MB).
+  const std::string payload(125, 'p');
+  bool closed = false;
+  for (int i = 0; i < 400000 && !closed; ++i) {
+    if (!flooder.SendFrame(9, payload).ok()) break;  // reset after the close
+    if (i % 2000 == 1999) {
+      closed = gw_->Metric("switchboard_gateway_closes_total{code=\"4005\"}") > closes_before;
+    }
+  }
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return gw_->Metric("switchboard_gateway_closes_total{code=\"4005\"}") ==
+               closes_before + 1;
+      },
+      absl::Seconds(10)));
+  EXPECT_TRUE(bystander.ServedAnother(5)) << bystander.first_failure();
+  bystander.Stop();
+  EXPECT_EQ(bystander.failures(), 0) << bystander.first_failure();
+  EXPECT_LT(RssKb(gw_->process().pid()) - rss_before, kMaxRssGrowthKb);
+}
+
 TEST_F(AbuseTest, HalfOpenUpgradesAreCutOffByTheHandshakeTimeout) {
   const double baseline = gw_->Metric("switchboard_gateway_connections");
   ASSERT_GE(baseline, 0);

@@ -252,6 +252,70 @@ TEST_F(GatewayLimitsTest, ConnectionsPerIpAreCapped) {
   EXPECT_EQ(refused, 11);
 }
 
+TEST_F(GatewayLimitsTest, HandshakesInProgressCountAgainstTheConnectionLimits) {
+  // A gateway of its own, with one worker (one accept queue, so sockets are
+  // accepted in the order they connected) and a long handshake timeout, so
+  // that idle sockets hold their slots for the whole test.
+  auto gw = GatewayProcess::Start(nats_->url(), "gw-handshakes",
+                                  {"--workers=1", "--handshake_timeout=60s",
+                                   "--max_connections_per_ip=10"});
+  ASSERT_TRUE(gw.ok()) << gw.status();
+  GatewayProcess& g = **gw;
+  const auto upgrade = [&g](RawWsClient& raw) {
+    return raw.Upgrade("/ws", {"Sec-WebSocket-Protocol: switchboard.v1.json",
+                               "Authorization: Bearer " + GatewayProcess::Token("late")});
+  };
+
+  // Ten sockets that never send their upgrade request take the ten slots.
+  std::vector<std::unique_ptr<RawWsClient>> idle;
+  for (int i = 0; i < 10; ++i) {
+    auto raw = RawWsClient::Dial(g.port());
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    idle.push_back(*std::move(raw));
+  }
+  // The next client upgrades and is told why it cannot stay.
+  {
+    auto raw = RawWsClient::Dial(g.port());
+    ASSERT_TRUE(raw.ok());
+    absl::StatusOr<int> status = upgrade(**raw);
+    ASSERT_TRUE(status.ok()) << status.status();
+    ASSERT_EQ(*status, 101);
+    absl::StatusOr<uint16_t> code = (*raw)->ReadUntilClose(absl::Seconds(10));
+    ASSERT_TRUE(code.ok()) << code.status();
+    EXPECT_EQ(*code, 4009);
+  }
+  // Refusals with 4009 are themselves bounded: 64 more idle sockets hold all
+  // the refusal slots, and the socket after them is closed at accept, unread.
+  for (int i = 0; i < 64; ++i) {
+    auto raw = RawWsClient::Dial(g.port());
+    ASSERT_TRUE(raw.ok()) << raw.status();
+    idle.push_back(*std::move(raw));
+  }
+  {
+    auto raw = RawWsClient::Dial(g.port());
+    ASSERT_TRUE(raw.ok());
+    EXPECT_TRUE((*raw)->WaitForEof(absl::Seconds(20)));
+    EXPECT_TRUE(testing::WaitFor(
+        [&] { return g.Metric("switchboard_gateway_accept_refusals_total") == 1; },
+        absl::Seconds(10)));
+  }
+  // The idle sockets leave: their slots come back, and a client gets in.
+  idle.clear();
+  bool welcomed = false;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        auto raw = RawWsClient::Dial(g.port());
+        if (!raw.ok()) return false;
+        absl::StatusOr<int> status = upgrade(**raw);
+        if (!status.ok() || *status != 101) return false;
+        auto frame = (*raw)->ReadFrame(absl::Seconds(5));
+        welcomed = frame.ok() && absl::StrContains(frame->payload, "welcome");
+        return welcomed;
+      },
+      absl::Seconds(20)));
+  EXPECT_TRUE(welcomed);
+}
+
 TEST_F(GatewayLimitsTest, SlowConsumersLoseLossyFramesAndAreClosedOnLossless) {
   // A gateway of its own: fast publishing and big payloads, so that a client
   // that does not read overflows the kernel buffers and then its queue.

@@ -55,7 +55,9 @@ class GatewayTest : public ::testing::Test {
     auto client = std::make_unique<Client>(gw->ClientOptionsFor(GatewayProcess::Token(user, rooms), format));
     auto welcome = client->Connect();
     EXPECT_TRUE(welcome.ok()) << welcome.status();
-    if (welcome.ok()) EXPECT_EQ(welcome->user_id(), user);
+    if (welcome.ok()) {
+      EXPECT_EQ(welcome->user_id(), user);
+    }
     return client;
   }
 
