@@ -6,25 +6,26 @@
 namespace switchboard {
 namespace {
 
-sigset_t TerminationSignals() {
+sigset_t ProcessSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
 }  // namespace
 
-void BlockTerminationSignals() {
+void BlockProcessSignals() {
   // A peer closing a socket mid-write must be an error code, not a dead process.
   signal(SIGPIPE, SIG_IGN);
-  sigset_t set = TerminationSignals();
+  sigset_t set = ProcessSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int WaitForTerminationSignal() {
-  sigset_t set = TerminationSignals();
+int WaitForProcessSignal() {
+  sigset_t set = ProcessSignals();
   int sig = 0;
   while (sigwait(&set, &sig) != 0) {
   }

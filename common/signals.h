@@ -3,13 +3,15 @@
 
 namespace switchboard {
 
-// Blocks SIGINT and SIGTERM (and ignores SIGPIPE) in the calling thread and in
-// every thread it starts afterwards. Call first thing in main(), before any
-// library starts threads, so that WaitForTerminationSignal() sees the signals.
-void BlockTerminationSignals();
+// Blocks SIGINT, SIGTERM and SIGHUP (and ignores SIGPIPE) in the calling
+// thread and in every thread it starts afterwards. Call first thing in main(),
+// before any library starts threads, so that WaitForProcessSignal() sees them.
+void BlockProcessSignals();
 
-// Waits for SIGINT or SIGTERM and returns its number.
-int WaitForTerminationSignal();
+// Waits for SIGINT, SIGTERM or SIGHUP and returns its number. SIGINT and
+// SIGTERM ask the process to stop; SIGHUP to reload what it can (the gateway
+// reloads its TLS certificate).
+int WaitForProcessSignal();
 
 }  // namespace switchboard
 

@@ -2,6 +2,7 @@
 // docs/operations.md; everything else lives in //control:control_server.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <string>
 
@@ -52,7 +53,7 @@ ABSL_FLAG(bool, stream_update, false,
           "Update an existing stream whose settings differ instead of refusing to start");
 
 int main(int argc, char** argv) {
-  switchboard::BlockTerminationSignals();
+  switchboard::BlockProcessSignals();
   absl::SetProgramUsageMessage("Switchboard control plane (gRPC). See docs/operations.md.");
   absl::ParseCommandLine(argc, argv);
   switchboard::InitLogging("control", absl::GetFlag(FLAGS_log_level));
@@ -105,7 +106,12 @@ int main(int argc, char** argv) {
     SB_LOG_ERROR("control failed to start: {}", server.status().ToString());
     return EXIT_FAILURE;
   }
-  int sig = switchboard::WaitForTerminationSignal();
+  int sig = switchboard::WaitForProcessSignal();
+  while (sig == SIGHUP) {
+    // Nothing to reload: the control plane reads its files at start.
+    SB_LOG_INFO("SIGHUP ignored: restart the control plane to change its configuration");
+    sig = switchboard::WaitForProcessSignal();
+  }
   SB_LOG_INFO("signal {}: shutting down", sig);
   (*server)->Stop(absl::GetFlag(FLAGS_shutdown_grace));
   SB_LOG_INFO("control stopped");

@@ -86,6 +86,21 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   if (!listener.ok()) return listener.status();
   g.listener_ = std::move(*listener);
   g.options_.listen_port = g.listener_->port();
+  if (g.listener_->tls()) {
+    auto& reloads = prometheus::BuildCounter()
+                        .Name("switchboard_gateway_tls_reloads_total")
+                        .Help("TLS certificate reloads on SIGHUP, by result")
+                        .Register(*g.registry_);
+    g.tls_reloads_ok_ = &reloads.Add({{"result", "ok"}});
+    g.tls_reloads_failed_ = &reloads.Add({{"result", "error"}});
+    g.tls_not_after_ = &prometheus::BuildGauge()
+                            .Name("switchboard_gateway_tls_certificate_expiry_timestamp_seconds")
+                            .Help("notAfter of the certificate new wss:// connections get (Unix time)")
+                            .Register(*g.registry_)
+                            .Add({});
+    g.tls_not_after_->Set(
+        static_cast<double>(absl::ToUnixSeconds(g.listener_->tls_context()->not_after())));
+  }
 
   for (auto& w : g.workers_) w->Start();
   g.commands_ = std::make_unique<CommandHandler>(g.ctx_, workers, g.options_.heartbeat_interval,
@@ -106,6 +121,20 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
               g.options_.gateway_id, g.listener_->tls() ? "wss" : "ws", g.options_.listen_address, g.listener_->port(),
               g.workers_.size(), g.options_.admin_address, g.admin_->port());
   return self;
+}
+
+absl::Status Gateway::ReloadTls() {
+  auto context = listener_->ReloadTls(options_.tls);
+  if (!context.ok()) {
+    if (tls_reloads_failed_ != nullptr) tls_reloads_failed_->Increment();
+    SB_LOG_ERROR("TLS reload failed, keeping the current certificate: {}",
+                 context.status().ToString());
+    return context.status();
+  }
+  tls_reloads_ok_->Increment();
+  tls_not_after_->Set(static_cast<double>(absl::ToUnixSeconds((*context)->not_after())));
+  SB_LOG_INFO("TLS reloaded: new connections get {}", (*context)->description());
+  return absl::OkStatus();
 }
 
 void Gateway::ProvisionStream() {

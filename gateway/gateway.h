@@ -26,6 +26,8 @@
 #include "gateway/presence_queries.h"
 #include "gateway/session_directory.h"
 #include "gateway/worker.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/registry.h"
 
 namespace switchboard::gateway {
@@ -45,6 +47,12 @@ class Gateway {
   void Drain();
   // Closes everything; idempotent.
   void Stop();
+  // Loads the WebSocket port's TLS certificate chain and key again from their
+  // files (SIGHUP: certificate rotation without a restart). New connections
+  // get the new certificate, open ones keep theirs; on an error the old one
+  // stays. Logged and counted in switchboard_gateway_tls_reloads_total.
+  // FailedPrecondition without TLS.
+  absl::Status ReloadTls();
 
   int port() const { return listener_->port(); }
   int admin_port() const { return admin_->port(); }
@@ -75,6 +83,10 @@ class Gateway {
   std::unique_ptr<fanout::Hub> hub_;
   std::unique_ptr<Listener> listener_;
   std::shared_ptr<GatewayMetrics> metrics_;
+  // With TLS only: reload results and the served certificate's expiry.
+  prometheus::Counter* tls_reloads_ok_ = nullptr;
+  prometheus::Counter* tls_reloads_failed_ = nullptr;
+  prometheus::Gauge* tls_not_after_ = nullptr;
   std::unique_ptr<CommandHandler> commands_;
   std::unique_ptr<AdminServer> admin_;
   std::atomic<bool> stream_ready_{false};

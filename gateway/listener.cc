@@ -36,16 +36,20 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const std::string& ad
   if (ec) return absl::InvalidArgumentError(absl::StrCat("listen address ", address, ": ", ec.message()));
   if (workers.empty()) return absl::InvalidArgumentError("a listener needs at least one worker");
   const TlsOptions& tls = workers.front()->ctx().options->tls;
+  std::shared_ptr<const TlsContext> tls_context;
   if (tls.enabled()) {
     auto context = TlsContext::Create(tls);
     if (!context.ok()) return context.status();
-    self->tls_ = std::move(*context);
+    tls_context = std::move(*context);
     SB_LOG_INFO("TLS on the WebSocket port (wss://), TLS {}+: {}", tls.min_version,
-                self->tls_->description());
+                tls_context->description());
+    self->tls_enabled_ = true;
+    absl::MutexLock lock(&self->tls_mu_);
+    self->tls_ = tls_context;
   }
   int bound_port = port;
   for (Worker* worker : workers) {
-    auto acceptor = std::make_shared<Acceptor>(*worker, self->tls_);
+    auto acceptor = std::make_shared<Acceptor>(*worker, tls_context);
     tcp::endpoint endpoint(ip, static_cast<uint16_t>(bound_port));
     acceptor->acceptor.open(endpoint.protocol(), ec);
     if (!ec) acceptor->acceptor.set_option(net::socket_base::reuse_address(true), ec);
@@ -115,6 +119,48 @@ void Listener::DoAccept(std::shared_ptr<Acceptor> acceptor) {
         }
         DoAccept(acceptor);
       });
+}
+
+absl::StatusOr<std::shared_ptr<const TlsContext>> Listener::ReloadTls(const TlsOptions& options) {
+  if (!tls_enabled_) return absl::FailedPreconditionError("TLS is not enabled on this gateway");
+  auto context = TlsContext::Create(options);
+  if (!context.ok()) return context.status();
+  std::shared_ptr<const TlsContext> next = std::move(*context);
+  {
+    absl::MutexLock lock(&tls_mu_);
+    tls_ = next;
+  }
+  // Each acceptor's context is read by its accept handler on its worker's
+  // thread: swap it there, and wait until every worker has, so that every
+  // connection accepted after this returns gets the new certificate. The old
+  // SSL_CTX lives on as long as a connection made with it (SSL_new, at
+  // accept, takes a reference).
+  struct Swapped {
+    absl::Mutex mu;
+    size_t count ABSL_GUARDED_BY(mu) = 0;
+  };
+  auto swapped = std::make_shared<Swapped>();
+  for (auto& acceptor : acceptors_) {
+    net::post(acceptor->worker.io(), [acceptor, next, swapped] {
+      acceptor->tls = next;
+      absl::MutexLock lock(&swapped->mu);
+      ++swapped->count;
+    });
+  }
+  absl::MutexLock lock(&swapped->mu);
+  const size_t workers = acceptors_.size();
+  auto all_swapped = [&swapped, workers]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(swapped->mu) {
+    return swapped->count == workers;
+  };
+  if (!swapped->mu.AwaitWithTimeout(absl::Condition(&all_swapped), absl::Seconds(5))) {
+    SB_LOG_WARN("TLS reload: a worker took more than 5 s to switch certificates");
+  }
+  return next;
+}
+
+std::shared_ptr<const TlsContext> Listener::tls_context() const {
+  absl::MutexLock lock(&tls_mu_);
+  return tls_;
 }
 
 void Listener::StopAccepting() {

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "gateway/tls_context.h"
 
 namespace switchboard::gateway {
@@ -34,15 +35,26 @@ class Listener {
   // Stops accepting new connections (drain); existing ones are untouched.
   void StopAccepting();
 
+  // Loads the certificate chain and key again from the same files (SIGHUP)
+  // and makes every worker use them for the connections it accepts next;
+  // connections already open keep theirs. On an error (InvalidArgument, naming
+  // the file, as at startup) nothing changes. FailedPrecondition without TLS.
+  // Returns the new context. Call from one thread at a time.
+  absl::StatusOr<std::shared_ptr<const TlsContext>> ReloadTls(const TlsOptions& options);
+
   int port() const { return port_; }
-  bool tls() const { return tls_ != nullptr; }
+  bool tls() const { return tls_enabled_; }
+  // The TLS context new connections get (null without TLS).
+  std::shared_ptr<const TlsContext> tls_context() const;
 
  private:
   struct Acceptor;
   Listener() = default;
   static void DoAccept(std::shared_ptr<Acceptor> acceptor);
 
-  std::shared_ptr<const TlsContext> tls_;
+  bool tls_enabled_ = false;
+  mutable absl::Mutex tls_mu_;
+  std::shared_ptr<const TlsContext> tls_ ABSL_GUARDED_BY(tls_mu_);
   std::vector<std::shared_ptr<Acceptor>> acceptors_;
   int port_ = 0;
 };

@@ -2,6 +2,7 @@
 // docs/operations.md; everything else lives in //gateway:gateway.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -188,7 +189,7 @@ absl::StatusOr<GatewayOptions> OptionsFromFlags() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  switchboard::BlockTerminationSignals();
+  switchboard::BlockProcessSignals();
   absl::SetProgramUsageMessage("Switchboard WebSocket gateway. See docs/operations.md.");
   absl::ParseCommandLine(argc, argv);
   switchboard::InitLogging("gateway", absl::GetFlag(FLAGS_log_level));
@@ -203,7 +204,12 @@ int main(int argc, char** argv) {
     SB_LOG_ERROR("gateway failed to start: {}", gateway.status().ToString());
     return EXIT_FAILURE;
   }
-  int sig = switchboard::WaitForTerminationSignal();
+  int sig = switchboard::WaitForProcessSignal();
+  while (sig == SIGHUP) {
+    // Certificate rotation (cert-manager, ACME) without a restart.
+    (*gateway)->ReloadTls().IgnoreError();  // logged and counted; the old one stays
+    sig = switchboard::WaitForProcessSignal();
+  }
   SB_LOG_INFO("signal {}: draining", sig);
   (*gateway)->Drain();
   (*gateway)->Stop();

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
@@ -139,6 +140,12 @@ absl::StatusOr<std::unique_ptr<TlsContext>> TlsContext::Create(const TlsOptions&
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_alpn_select_cb(ctx, &SelectAlpn, nullptr);
   self->description_ = DescribeCertificate(ctx);
+  if (X509* cert = SSL_CTX_get0_certificate(ctx); cert != nullptr) {
+    struct tm tm {};
+    if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &tm) == 1) {
+      self->not_after_ = absl::FromTimeT(timegm(&tm));
+    }
+  }
   ERR_clear_error();
   return self;
 }

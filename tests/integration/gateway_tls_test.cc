@@ -3,10 +3,14 @@
 // C++ client over TLS, and by raw sockets that do not speak TLS or never
 // finish the handshake. The plain ws:// path is covered by gateway_test,
 // gateway_limits_test and abuse_test.
+#include <signal.h>
+
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -294,6 +298,74 @@ void ExpectStartupFailure(const std::string& nats_url, const std::vector<std::st
   ASSERT_TRUE(code.ok()) << "still running:\n" << (*proc)->Log();
   EXPECT_NE(*code, 0);
   EXPECT_TRUE(absl::StrContains((*proc)->Log(), message)) << (*proc)->Log();
+}
+
+// Certificate rotation without a restart: SIGHUP loads the files again. New
+// connections get the new certificate, open ones keep theirs, and a broken
+// file changes nothing.
+TEST_F(GatewayTlsTest, SighupReloadsTheCertificateForNewConnections) {
+  testing::TempDir dir("tls_reload");
+  auto first = testing::WriteSelfSignedCertificate(dir.path(), "first");
+  auto second = testing::WriteSelfSignedCertificate(dir.path(), "second");
+  ASSERT_TRUE(first.ok() && second.ok());
+  // The served files are replaced by rename, as cert-manager and certbot do.
+  const std::string cert_file = dir.path() + "/served.crt";
+  const std::string key_file = dir.path() + "/served.key";
+  const auto serve = [&](const std::string& cert, const std::string& key) {
+    for (const auto& [from, to] : {std::pair{cert, cert_file}, std::pair{key, key_file}}) {
+      std::ifstream in(from, std::ios::binary);
+      std::ofstream(to + ".new", std::ios::binary) << in.rdbuf();
+      ASSERT_EQ(std::rename((to + ".new").c_str(), to.c_str()), 0);
+    }
+  };
+  serve(first->cert_file, first->key_file);
+  auto gw = GatewayProcess::Start(
+      nats_->url(), "gw-reload",
+      {"--tls_cert_file=" + cert_file, "--tls_key_file=" + key_file, "--workers=2"});
+  ASSERT_TRUE(gw.ok()) << gw.status();
+  GatewayProcess& g = **gw;
+  const auto options = [&g](const TestCertificate& trusted, const std::string& user) {
+    ClientOptions o = g.ClientOptionsFor(GatewayProcess::Token(user));
+    o.tls = true;
+    o.tls_ca_file = trusted.cert_file;
+    return o;
+  };
+  // Whether a new client that trusts only `trusted` gets in.
+  const auto connects = [&](const TestCertificate& trusted) {
+    Client client(options(trusted, "probe"));
+    return client.Connect().ok();
+  };
+  constexpr char kOk[] = "switchboard_gateway_tls_reloads_total{result=\"ok\"}";
+  constexpr char kError[] = "switchboard_gateway_tls_reloads_total{result=\"error\"}";
+  constexpr char kExpiry[] = "switchboard_gateway_tls_certificate_expiry_timestamp_seconds";
+
+  Client before(options(*first, "before"));
+  ASSERT_TRUE(before.Connect().ok());
+  EXPECT_FALSE(connects(*second));
+  EXPECT_EQ(g.Metric(kOk), 0);
+  const double first_expiry = g.Metric(kExpiry);
+  EXPECT_GT(first_expiry, absl::ToUnixSeconds(absl::Now()));
+
+  serve(second->cert_file, second->key_file);
+  ASSERT_TRUE(g.process().Signal(SIGHUP).ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return g.Metric(kOk) == 1; }, absl::Seconds(10)))
+      << g.process().Log();
+  // Every worker switched before the reload was counted.
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(connects(*second)) << "connection " << i;
+    EXPECT_FALSE(connects(*first)) << "connection " << i;
+  }
+  EXPECT_TRUE(before.Ping().ok()) << "the open connection was disturbed";
+  EXPECT_GE(g.Metric(kExpiry), first_expiry);
+
+  // A broken certificate file: logged and counted, the current one stays.
+  std::ofstream(cert_file, std::ios::trunc) << "not a certificate\n";
+  ASSERT_TRUE(g.process().Signal(SIGHUP).ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return g.Metric(kError) == 1; }, absl::Seconds(10)));
+  EXPECT_TRUE(connects(*second));
+  EXPECT_TRUE(before.Ping().ok());
+  EXPECT_TRUE(g.process().Running());
+  EXPECT_TRUE(absl::StrContains(g.process().Log(), "TLS reload failed"));
 }
 
 TEST_F(GatewayTlsTest, BadCertificateFilesStopTheGatewayAtStartup) {
