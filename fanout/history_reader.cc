@@ -1,7 +1,6 @@
 #include "fanout/history_reader.h"
 
 #include <algorithm>
-#include <deque>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -36,38 +35,14 @@ absl::StatusOr<StoredMessage> ParseStored(natsMsg* msg) {
 }
 
 HistoryReader::HistoryReader(NatsConnection* nats, Subjects subjects, int threads)
-    : nats_(nats), subjects_(std::move(subjects)) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
-}
+    : nats_(nats), subjects_(std::move(subjects)), pool_(threads, SIZE_MAX) {}
 
-HistoryReader::~HistoryReader() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  for (auto& t : threads_) t.join();
-}
+HistoryReader::~HistoryReader() = default;
 
 void HistoryReader::Run(std::function<void()> task) {
-  absl::MutexLock lock(&mu_);
-  tasks_.push_back(std::move(task));
-}
-
-void HistoryReader::Loop() {
-  while (true) {
-    std::function<void()> task;
-    {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !tasks_.empty();
-      };
-      mu_.Await(absl::Condition(&ready));
-      if (tasks_.empty()) return;  // stopping, and nothing left to run
-      task = std::move(tasks_.front());
-      tasks_.pop_front();
-    }
-    task();
-  }
+  // Refused only while the reader is being destroyed; the task is dropped
+  // then, as before any thread could run it.
+  pool_.TrySubmit(std::move(task));
 }
 
 absl::StatusOr<StoredMessage> HistoryReader::NextFrom(const std::string& subject,

@@ -2,17 +2,15 @@
 #define SWITCHBOARD_FANOUT_HISTORY_READER_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/nats_connection.h"
 #include "common/subjects.h"
+#include "common/worker_pool.h"
 #include "proto/switchboard/bus/v1/bus.pb.h"
 
 namespace switchboard::fanout {
@@ -60,14 +58,13 @@ class HistoryReader {
   // Direct get of the first message of `subject` with sequence >= `from`;
   // NotFound when there is none.
   absl::StatusOr<StoredMessage> NextFrom(const std::string& subject, uint64_t from) const;
-  void Loop();
 
   NatsConnection* nats_;
   Subjects subjects_;
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> tasks_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> threads_;
+  // Unbounded: the gateway bounds what it submits (one read per room or
+  // member catching up). Last, so that its threads finish (running what is
+  // queued) before the rest goes.
+  WorkerPool pool_;
 };
 
 // Parses a stored or republished message into a StoredMessage: the

@@ -402,9 +402,15 @@ void Hub::DispatchPersisted(Room& room, const StoredMessage& stored, uint64_t pr
   }
   *message->mutable_payload() = pub.payload();
 
+  Broadcast(room, frame, std::move(event));
+}
+
+void Hub::Broadcast(const Room& room, const ServerFrame& frame,
+                    std::shared_ptr<RoomEvent> event) {
   std::vector<Sink*> sinks;
   bool formats[2];
   Targets(room, formats, sinks);
+  // Encoded once per format that a member uses, shared by every member.
   for (int f = 0; f < 2; ++f) {
     if (formats[f]) event->frames.by_format[f] = gateway::EncodeSharedFrame(frame, FrameFormat(f));
   }
@@ -447,14 +453,7 @@ void Hub::HandleEphemeral(Room& room, natsMsg* msg) {
     *m->mutable_time() = pub.time();
     *m->mutable_payload() = pub.payload();
   }
-  std::vector<Sink*> sinks;
-  bool formats[2];
-  Targets(room, formats, sinks);
-  for (int f = 0; f < 2; ++f) {
-    if (formats[f]) event->frames.by_format[f] = gateway::EncodeSharedFrame(frame, FrameFormat(f));
-  }
-  RoomEventPtr shared = std::move(event);
-  for (Sink* sink : sinks) sink->Deliver(shared);
+  Broadcast(room, frame, std::move(event));
 }
 
 }  // namespace switchboard::fanout

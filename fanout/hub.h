@@ -128,6 +128,10 @@ class Hub {
   std::shared_ptr<Room> Find(const std::string& name) const;
   // Formats and sinks interested in `room` now.
   void Targets(const Room& room, bool formats[2], std::vector<Sink*>& sinks);
+  // Encodes `frame` once per format a member of `room` uses and hands the
+  // shared `event` to every interested sink.
+  void Broadcast(const Room& room, const client::v1::ServerFrame& frame,
+                 std::shared_ptr<RoomEvent> event);
 
   NatsConnection* nats_;
   Subjects subjects_;

@@ -66,6 +66,7 @@ absl::Status MicroGateway::Init(int connections, gateway::FrameFormat format) {
 
   ctx_.options = &options_;
   ctx_.nats = nats_.get();
+  ctx_.limiter = &limiter_;
   ctx_.instance_tag = "micro";
   worker_ = std::make_unique<gateway::Worker>(0, ctx_);
   hub_ = std::make_unique<fanout::Hub>(nats_.get(), ctx_.subjects,
@@ -95,7 +96,8 @@ absl::Status MicroGateway::Init(int connections, gateway::FrameFormat format) {
     client.non_blocking(true, ec);
     peers_.push_back(std::move(client));
     connections_.push_back(std::make_shared<gateway::Connection>(
-        *worker_, gateway::Transport(std::move(server)), format, "127.0.0.1", ""));
+        *worker_, gateway::Transport(std::move(server)), format,
+        gateway::ConnectionSlot::Claim(limiter_, "127.0.0.1"), ""));
   }
   drain_buffer_.resize(256 * 1024);
   return absl::OkStatus();

@@ -1,6 +1,7 @@
 #ifndef SWITCHBOARD_BENCH_MICRO_MICRO_GATEWAY_H_
 #define SWITCHBOARD_BENCH_MICRO_MICRO_GATEWAY_H_
 
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +16,8 @@
 #include "fanout/hub.h"
 #include "gateway/codec/frame_codec.h"
 #include "gateway/connection.h"
+#include "gateway/connection_limiter.h"
+#include "gateway/connection_slot.h"
 #include "gateway/gateway_context.h"
 #include "gateway/gateway_options.h"
 #include "gateway/worker.h"
@@ -78,6 +81,8 @@ class MicroGateway {
   absl::Status Init(int connections, gateway::FrameFormat format);
 
   gateway::GatewayOptions options_;
+  // No limits: the benchmarks open exactly the connections they need.
+  gateway::ConnectionLimiter limiter_{INT_MAX, INT_MAX};
   gateway::GatewayContext ctx_;
   std::unique_ptr<testing::NatsServer> nats_server_;
   std::unique_ptr<NatsConnection> nats_;

@@ -23,6 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "clients/cpp/client.h"
+#include "clients/cpp/message_util.h"
 #include "clients/cpp/presence_tracker.h"
 #include "common/subjects.h"
 #include "gtest/gtest.h"
@@ -41,6 +42,7 @@ namespace ctl = switchboard::control::v1;
 using switchboard::client::Client;
 using switchboard::client::ClientEvent;
 using switchboard::client::ClientOptions;
+using switchboard::client::TextPayload;
 using testing::ClusterTopology;
 using testing::ClusterTopologyOptions;
 using testing::ControlProcess;
@@ -63,12 +65,6 @@ uint32_t CaseSeed() {
               test->name(), seed, seed);
   std::fflush(stdout);
   return seed;
-}
-
-cv1::Payload Text(const std::string& text) {
-  cv1::Payload payload;
-  payload.set_text(text);
-  return payload;
 }
 
 // Stands in for a client configured with several gateway URLs, which
@@ -410,7 +406,7 @@ class Traffic {
       if (absl::Now() < due) absl::SleepFor(due - absl::Now());  // Pacing, not waiting.
       const std::string id = absl::StrCat("m", i);
       absl::StatusOr<cv1::PublishAck> ack =
-          publisher_->PublishUntilAcked(id, Text(absl::StrCat(i)), deadline_);
+          publisher_->PublishUntilAcked(id, TextPayload(absl::StrCat(i)), deadline_);
       absl::MutexLock lock(&mu_);
       if (!ack.ok()) {
         error_ = absl::Status(ack.status().code(),
@@ -722,7 +718,7 @@ TEST(ChaosTest, ControlKilledWithRequestsInFlightTheOtherKeepsServing) {
           ctl::PublishRequest request;
           request.set_room(room);
           request.set_message_id(absl::StrCat(cluster->control(c).id(), "-", t, "-", n));
-          *request.mutable_payload() = Text("x");
+          *request.mutable_payload() = TextPayload("x");
           ctl::PublishResponse response;
           const bool after_kill = killed.load();
           {
@@ -827,7 +823,7 @@ TEST(ChaosTest, ControlKilledWithRequestsInFlightTheOtherKeepsServing) {
   ctl::PublishRequest request;
   request.set_room(room);
   request.set_message_id("after-restart");
-  *request.mutable_payload() = Text("back");
+  *request.mutable_payload() = TextPayload("back");
   ctl::PublishResponse response;
   grpc::Status status =
       fresh->Publish(ControlProcess::Context(absl::Seconds(5)).get(), request, &response);

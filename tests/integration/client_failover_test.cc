@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "clients/cpp/client.h"
 #include "clients/cpp/gateway_url.h"
+#include "clients/cpp/message_util.h"
 #include "gtest/gtest.h"
 #include "tests/integration/gateway_process.h"
 #include "tests/testing/nats_server.h"
@@ -27,14 +28,9 @@ using switchboard::client::Client;
 using switchboard::client::ClientEvent;
 using switchboard::client::ClientOptions;
 using switchboard::client::GatewayAddress;
+using switchboard::client::TextPayload;
 using testing::GatewayProcess;
 using testing::WaitFor;
-
-cv1::Payload Text(const std::string& text) {
-  cv1::Payload p;
-  p.set_text(text);
-  return p;
-}
 
 class ClientFailoverTest : public ::testing::Test {
  protected:
@@ -142,7 +138,7 @@ TEST_F(ClientFailoverTest, KilledGatewayFailsOverAndResumesWithoutGap) {
           absl::Seconds(10)));
       gateways_[0]->Kill();
     }
-    auto ack = publisher.Publish(room, Text(absl::StrCat("m", i)), absl::StrCat("id-", i));
+    auto ack = publisher.Publish(room, TextPayload(absl::StrCat("m", i)), absl::StrCat("id-", i));
     ASSERT_TRUE(ack.ok()) << ack.status();
     acked.push_back(ack->offset());
   }

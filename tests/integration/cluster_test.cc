@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "clients/cpp/client.h"
+#include "clients/cpp/message_util.h"
 #include "clients/cpp/presence_tracker.h"
 #include "gtest/gtest.h"
 #include "proto/switchboard/control/v1/control.grpc.pb.h"
@@ -26,18 +27,13 @@ namespace cv1 = switchboard::client::v1;
 namespace ctl = switchboard::control::v1;
 using switchboard::client::Client;
 using switchboard::client::ClientOptions;
+using switchboard::client::TextPayload;
 using testing::ClusterTopology;
 using testing::ControlProcess;
 using testing::GatewayProcess;
 using testing::WaitFor;
 
 constexpr absl::Duration kDeliveryTimeout = absl::Seconds(15);
-
-cv1::Payload Text(const std::string& text) {
-  cv1::Payload payload;
-  payload.set_text(text);
-  return payload;
-}
 
 // The next `count` room messages of `room` pushed to `client`, fewer if they
 // do not all arrive within `timeout`. Other pushes are skipped.
@@ -151,7 +147,7 @@ TEST_F(ClusterTest, PublishThroughEitherControlReachesClientsOnEveryGateway) {
     ctl::PublishRequest request;
     request.set_room(room);
     request.set_message_id(absl::StrCat("via-", via.id(), "-", i));
-    *request.mutable_payload() = Text(absl::StrCat("m", i));
+    *request.mutable_payload() = TextPayload(absl::StrCat("m", i));
     ctl::PublishResponse response;
     grpc::Status status =
         via.NewStub()->Publish(ControlProcess::Context().get(), request, &response);
@@ -187,12 +183,12 @@ TEST_F(ClusterTest, ClientPublishesReachEveryGatewayInOffsetOrder) {
   AckLog acks;
   int sent = 0;
   for (int i = 0; i < kFromFirst; ++i) {
-    publishers[0]->PublishAsync(room, Text(absl::StrCat(i)), absl::StrCat("gw1-", i),
+    publishers[0]->PublishAsync(room, TextPayload(absl::StrCat(i)), absl::StrCat("gw1-", i),
                                 acks.Callback());
     ++sent;
     if (i % 4 == 0 && i / 4 < kFromOthers) {
       for (int g = 1; g < 3; ++g) {
-        publishers[g]->PublishAsync(room, Text(absl::StrCat(i)),
+        publishers[g]->PublishAsync(room, TextPayload(absl::StrCat(i)),
                                     absl::StrCat("gw", g + 1, "-", i / 4), acks.Callback());
         ++sent;
       }
@@ -275,14 +271,14 @@ TEST_F(ClusterTest, ServerSideSubscribeReachesAClientOnAnotherGateway) {
     ctl::PublishRequest publish;
     publish.set_room(room);
     publish.set_message_id(absl::StrCat("backend-", i));
-    *publish.mutable_payload() = Text("from a backend");
+    *publish.mutable_payload() = TextPayload("from a backend");
     ctl::PublishResponse ack;
     status = control(1).NewStub()->Publish(ControlProcess::Context().get(), publish, &ack);
     ASSERT_TRUE(status.ok()) << status.error_message();
     ids.push_back(publish.message_id());
   }
   auto talker = Connected(gateway(0), "talker");
-  ASSERT_TRUE(talker->Publish(room, Text("from a client"), "client-0").ok());
+  ASSERT_TRUE(talker->Publish(room, TextPayload("from a client"), "client-0").ok());
   ids.push_back("client-0");
 
   std::vector<cv1::Message> got = ReadMessages(*member, room, ids.size());

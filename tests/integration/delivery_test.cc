@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/client.h"
+#include "clients/cpp/message_util.h"
 #include "clients/cpp/server_status.h"
 #include "gtest/gtest.h"
 #include "tests/integration/gateway_process.h"
@@ -24,14 +25,9 @@ namespace {
 namespace cv1 = switchboard::client::v1;
 using switchboard::client::Client;
 using switchboard::client::ClientOptions;
+using switchboard::client::TextPayload;
 using testing::GatewayProcess;
 using testing::WaitFor;
-
-cv1::Payload Text(const std::string& text) {
-  cv1::Payload p;
-  p.set_text(text);
-  return p;
-}
 
 // Collects a client's room messages (after the client's duplicate filter,
 // which only drops offsets <= the last one seen: real duplicates or
@@ -100,7 +96,7 @@ TEST_F(DeliveryTest, ResumeOnAnotherGatewayReplaysExactlyWhatWasMissed) {
   std::vector<std::string> sent;
   for (int i = 0; i < 5; ++i) {
     sent.push_back(absl::StrCat("a", i));
-    ASSERT_TRUE(pub->Publish("chat:resume", Text("x"), sent.back()).ok());
+    ASSERT_TRUE(pub->Publish("chat:resume", TextPayload("x"), sent.back()).ok());
   }
   ASSERT_TRUE(WaitFor([&] { return got.Count("chat:resume") == 5; }, absl::Seconds(10)));
   const uint64_t last = *reader->LastOffset("chat:resume");
@@ -108,7 +104,7 @@ TEST_F(DeliveryTest, ResumeOnAnotherGatewayReplaysExactlyWhatWasMissed) {
 
   for (int i = 0; i < 7; ++i) {
     sent.push_back(absl::StrCat("b", i));
-    ASSERT_TRUE(pub->Publish("chat:resume", Text("x"), sent.back()).ok());
+    ASSERT_TRUE(pub->Publish("chat:resume", TextPayload("x"), sent.back()).ok());
   }
   // Back, on the other gateway, from the last offset seen.
   auto again = Connected(*gw_b_, "reader");
@@ -122,11 +118,11 @@ TEST_F(DeliveryTest, ResumeOnAnotherGatewayReplaysExactlyWhatWasMissed) {
   // Live messages published while the replay runs must follow without gap.
   for (int i = 0; i < 3; ++i) {
     sent.push_back(absl::StrCat("c", i));
-    ASSERT_TRUE(pub->Publish("chat:resume", Text("x"), sent.back()).ok());
+    ASSERT_TRUE(pub->Publish("chat:resume", TextPayload("x"), sent.back()).ok());
   }
   // A last message: anything delivered twice would arrive before it.
   sent.push_back("sentinel");
-  ASSERT_TRUE(pub->Publish("chat:resume", Text("x"), sent.back()).ok());
+  ASSERT_TRUE(pub->Publish("chat:resume", TextPayload("x"), sent.back()).ok());
   ASSERT_TRUE(WaitFor([&] {
     auto ids = got2.Ids("chat:resume");
     return !ids.empty() && ids.back() == "sentinel";
@@ -141,7 +137,7 @@ TEST_F(DeliveryTest, HistoryOnJoinAndNotRecoveredPastTheWindow) {
   auto pub = Connected(*gw_a_, "pub");
   std::vector<uint64_t> offsets;
   for (int i = 0; i < 12; ++i) {
-    auto ack = pub->Publish("chat:window", Text(absl::StrCat(i)), absl::StrCat("w", i));
+    auto ack = pub->Publish("chat:window", TextPayload(absl::StrCat(i)), absl::StrCat("w", i));
     ASSERT_TRUE(ack.ok());
     offsets.push_back(ack->offset());
   }
@@ -179,7 +175,7 @@ TEST_F(DeliveryTest, GatewayWithoutMembersReceivesNoRoomTraffic) {
   ASSERT_TRUE(member->Join("chat:interest").ok());
   const double before = gw_b_->Metric("switchboard_gateway_bus_messages_received_total");
   ASSERT_GE(before, 0);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(pub->Publish("chat:interest", Text("x")).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(pub->Publish("chat:interest", TextPayload("x")).ok());
   EXPECT_TRUE(WaitFor([&] {
     return gw_a_->Metric("switchboard_gateway_bus_messages_received_total") >= 20;
   }, absl::Seconds(10)));
@@ -187,7 +183,7 @@ TEST_F(DeliveryTest, GatewayWithoutMembersReceivesNoRoomTraffic) {
   // Once someone joins on gw-b, it gets the room's traffic too.
   auto other = Connected(*gw_b_, "other");
   ASSERT_TRUE(other->Join("chat:interest").ok());
-  ASSERT_TRUE(pub->Publish("chat:interest", Text("y")).ok());
+  ASSERT_TRUE(pub->Publish("chat:interest", TextPayload("y")).ok());
   // (At least one: the room's presence events now reach gw-b as well.)
   EXPECT_TRUE(WaitFor([&] {
     return gw_b_->Metric("switchboard_gateway_bus_messages_received_total") >= before + 1;
@@ -204,11 +200,11 @@ TEST_F(DeliveryTest, NatsRestartLosesNothingAcknowledged) {
   std::set<std::string> acked;
   for (int i = 0; i < 10; ++i) {
     std::string id = absl::StrCat("before", i);
-    if (pub->Publish("chat:restart", Text("x"), id).ok()) acked.insert(id);
+    if (pub->Publish("chat:restart", TextPayload("x"), id).ok()) acked.insert(id);
   }
   ASSERT_TRUE(nats_->Kill().ok());
   // While NATS is down, publishes fail fast with a retryable error.
-  auto down = pub->Publish("chat:restart", Text("x"), "during");
+  auto down = pub->Publish("chat:restart", TextPayload("x"), "during");
   EXPECT_FALSE(down.ok());
   EXPECT_EQ(switchboard::client::ErrorCodeOf(down.status()), cv1::ERROR_CODE_UNAVAILABLE);
   ASSERT_TRUE(nats_->Restart().ok());
@@ -220,7 +216,7 @@ TEST_F(DeliveryTest, NatsRestartLosesNothingAcknowledged) {
   for (int i = 0; i < 10; ++i) {
     std::string id = absl::StrCat("after", i);
     // Retry with the same id until acked (the gateway may still be provisioning).
-    if (WaitFor([&] { return pub->Publish("chat:restart", Text("x"), id).ok(); },
+    if (WaitFor([&] { return pub->Publish("chat:restart", TextPayload("x"), id).ok(); },
                 absl::Seconds(10), absl::Milliseconds(100))) {
       acked.insert(id);
     }
@@ -241,7 +237,7 @@ TEST_F(DeliveryTest, DrainTellsClientsToGoAwayAndLosesNothingAcknowledged) {
   auto pub = Connected(*gw_b_, "pub");
   std::vector<uint64_t> acked;
   for (int i = 0; i < 5; ++i) {
-    auto ack = pub->Publish("chat:drain", Text("x"));
+    auto ack = pub->Publish("chat:drain", TextPayload("x"));
     ASSERT_TRUE(ack.ok());
     acked.push_back(ack->offset());
   }
@@ -268,7 +264,7 @@ TEST_F(DeliveryTest, DrainTellsClientsToGoAwayAndLosesNothingAcknowledged) {
   auto again = Connected(*gw_b_, "reader");
   Received got;
   got.Attach(*again);
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(pub->Publish("chat:drain", Text("y")).ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(pub->Publish("chat:drain", TextPayload("y")).ok());
   switchboard::client::JoinOptions from;
   from.since_offset = seen_before;
   ASSERT_TRUE(again->Join("chat:drain", from).ok());
@@ -326,7 +322,7 @@ TEST_F(DeliveryTest, RandomizedResumeAcrossGatewaysIsExactlyOnceInOrder) {
   std::map<std::string, std::vector<uint64_t>> acked;
   for (int step = 0; step < 120; ++step) {
     const std::string& room = rooms[rng() % rooms.size()];
-    auto ack = pubs[rng() % pubs.size()]->Publish(room, Text(absl::StrCat(step)), absl::StrCat("s", step));
+    auto ack = pubs[rng() % pubs.size()]->Publish(room, TextPayload(absl::StrCat(step)), absl::StrCat("s", step));
     ASSERT_TRUE(ack.ok()) << ack.status();
     acked[room].push_back(ack->offset());
     if (rng() % 10 == 0) {
@@ -337,7 +333,7 @@ TEST_F(DeliveryTest, RandomizedResumeAcrossGatewaysIsExactlyOnceInOrder) {
       r.client->OnMessage(nullptr);
       r.client.reset();
       for (int k = 0; k < 3; ++k) {
-        auto more = pubs[0]->Publish(r.room, Text("gap"), absl::StrCat("g", step, "-", k));
+        auto more = pubs[0]->Publish(r.room, TextPayload("gap"), absl::StrCat("g", step, "-", k));
         ASSERT_TRUE(more.ok());
         acked[r.room].push_back(more->offset());
       }

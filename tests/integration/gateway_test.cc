@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/client.h"
+#include "clients/cpp/message_util.h"
 #include "clients/cpp/server_status.h"
 #include "gtest/gtest.h"
 #include "tests/integration/gateway_process.h"
@@ -21,14 +22,9 @@ namespace cv1 = switchboard::client::v1;
 using switchboard::client::Client;
 using switchboard::client::ClientOptions;
 using switchboard::client::Format;
+using switchboard::client::TextPayload;
 using testing::GatewayProcess;
 using testing::WaitFor;
-
-cv1::Payload Text(const std::string& text) {
-  cv1::Payload p;
-  p.set_text(text);
-  return p;
-}
 
 class GatewayTest : public ::testing::Test {
  protected:
@@ -142,7 +138,7 @@ TEST_F(GatewayTest, JoinPublishAndDeliveryAcrossGatewaysAndFormats) {
   ASSERT_TRUE(joined.ok()) << joined.status();
   EXPECT_EQ(joined->kind(), cv1::ROOM_KIND_PERSISTED);
 
-  auto ack = alice->Publish("chat:deliver", Text("hello"), "msg-1");
+  auto ack = alice->Publish("chat:deliver", TextPayload("hello"), "msg-1");
   ASSERT_TRUE(ack.ok()) << ack.status();
   EXPECT_GT(ack->offset(), 0u);
   EXPECT_FALSE(ack->duplicate());
@@ -158,11 +154,11 @@ TEST_F(GatewayTest, JoinPublishAndDeliveryAcrossGatewaysAndFormats) {
   EXPECT_EQ(at_alice->offset(), ack->offset());
 
   // A retry with the same id is acked with the same offset and not delivered again.
-  auto again = alice->Publish("chat:deliver", Text("hello"), "msg-1");
+  auto again = alice->Publish("chat:deliver", TextPayload("hello"), "msg-1");
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->offset(), ack->offset());
   EXPECT_TRUE(again->duplicate());
-  auto second = bob->Publish("chat:deliver", Text("second"), "msg-2");
+  auto second = bob->Publish("chat:deliver", TextPayload("second"), "msg-2");
   ASSERT_TRUE(second.ok()) << second.status();
   auto next = NextMessage(*alice);
   ASSERT_TRUE(next.has_value());
@@ -181,7 +177,7 @@ TEST_F(GatewayTest, EphemeralRoomsAndTypingAreNotStored) {
   ASSERT_TRUE(joined.ok()) << joined.status();
   EXPECT_EQ(joined->kind(), cv1::ROOM_KIND_EPHEMERAL);
   ASSERT_TRUE(bob->Join("eph:cursor-room").ok());
-  auto ack = bob->Publish("eph:cursor-room", Text("x=1"));
+  auto ack = bob->Publish("eph:cursor-room", TextPayload("x=1"));
   ASSERT_TRUE(ack.ok()) << ack.status();
   EXPECT_EQ(ack->offset(), 0u);
   auto m = NextMessage(*alice);
@@ -209,7 +205,7 @@ TEST_F(GatewayTest, RefusalsCarryTheRequestIdAndAReason) {
             cv1::ERROR_CODE_PERMISSION_DENIED);
   EXPECT_EQ(switchboard::client::ErrorCodeOf(carol->Join("bad.room").status()),
             cv1::ERROR_CODE_INVALID_ROOM);
-  EXPECT_EQ(switchboard::client::ErrorCodeOf(carol->Publish("secret:room", Text("x")).status()),
+  EXPECT_EQ(switchboard::client::ErrorCodeOf(carol->Publish("secret:room", TextPayload("x")).status()),
             cv1::ERROR_CODE_PERMISSION_DENIED);
   ASSERT_TRUE(carol->Join("chat:refusals").ok());
   EXPECT_EQ(switchboard::client::ErrorCodeOf(carol->Join("chat:refusals").status()),
@@ -218,7 +214,7 @@ TEST_F(GatewayTest, RefusalsCarryTheRequestIdAndAReason) {
   Client reader(gw_a_->ClientOptionsFor(GatewayProcess::Token("dave", {"chat:*"}, std::vector<std::string>{})));
   ASSERT_TRUE(reader.Connect().ok());
   ASSERT_TRUE(reader.Join("chat:refusals").ok());
-  EXPECT_EQ(switchboard::client::ErrorCodeOf(reader.Publish("chat:refusals", Text("x")).status()),
+  EXPECT_EQ(switchboard::client::ErrorCodeOf(reader.Publish("chat:refusals", TextPayload("x")).status()),
             cv1::ERROR_CODE_PERMISSION_DENIED);
   // Still serving.
   EXPECT_TRUE(carol->Ping().ok());
@@ -231,7 +227,7 @@ TEST_F(GatewayTest, MetricsFollowTraffic) {
   {
     auto erin = Connected(gw_b_, "erin");
     ASSERT_TRUE(erin->Join("chat:metrics").ok());
-    ASSERT_TRUE(erin->Publish("chat:metrics", Text("m")).ok());
+    ASSERT_TRUE(erin->Publish("chat:metrics", TextPayload("m")).ok());
     ASSERT_TRUE(NextMessage(*erin).has_value());
     EXPECT_GE(gw_b_->Metric("switchboard_gateway_connections"), 1);
   }

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/client.h"
 #include "clients/cpp/gateway_url.h"
+#include "clients/cpp/message_util.h"
 #include "gtest/gtest.h"
 #include "tests/gateway/test_certificates.h"
 #include "tests/integration/gateway_process.h"
@@ -35,6 +36,7 @@ namespace cv1 = switchboard::client::v1;
 using switchboard::client::Client;
 using switchboard::client::ClientOptions;
 using switchboard::client::Format;
+using switchboard::client::TextPayload;
 using testing::GatewayProcess;
 using testing::RawWsClient;
 using testing::TestCertificate;
@@ -118,19 +120,13 @@ testing::TempDir* GatewayTlsTest::dir_ = nullptr;
 TestCertificate* GatewayTlsTest::cert_ = nullptr;
 GatewayProcess* GatewayTlsTest::gw_ = nullptr;
 
-cv1::Payload Text(std::string text) {
-  cv1::Payload p;
-  p.set_text(std::move(text));
-  return p;
-}
-
 TEST_F(GatewayTlsTest, ClientsInBothFormatsPublishAndReceiveOverWss) {
   auto alice = Connected("alice", Format::kProtobuf);
   auto bob = Connected("bob", Format::kJson);
   ASSERT_TRUE(alice->Join("chat:tls").ok());
   ASSERT_TRUE(bob->Join("chat:tls").ok());
 
-  auto ack = alice->Publish("chat:tls", Text("hello over TLS"), "tls-1");
+  auto ack = alice->Publish("chat:tls", TextPayload("hello over TLS"), "tls-1");
   ASSERT_TRUE(ack.ok()) << ack.status();
   auto at_bob = NextMessage(*bob);
   ASSERT_TRUE(at_bob.has_value());
@@ -139,7 +135,7 @@ TEST_F(GatewayTlsTest, ClientsInBothFormatsPublishAndReceiveOverWss) {
   EXPECT_EQ(at_bob->sender().user_id(), "alice");
   ASSERT_TRUE(NextMessage(*alice).has_value());  // its own copy
 
-  auto reply = bob->Publish("chat:tls", Text("and back"), "tls-2");
+  auto reply = bob->Publish("chat:tls", TextPayload("and back"), "tls-2");
   ASSERT_TRUE(reply.ok()) << reply.status();
   auto at_alice = NextMessage(*alice);
   ASSERT_TRUE(at_alice.has_value());
@@ -260,7 +256,7 @@ TEST_F(GatewayTlsTest, ALargeMessageRoundTripsInBothFormats) {
   std::string big(kMaxMessageBytes - 16 * 1024, '\0');
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
 
-  auto ack = alice->Publish("chat:large", Text(big), "big-1");
+  auto ack = alice->Publish("chat:large", TextPayload(big), "big-1");
   ASSERT_TRUE(ack.ok()) << ack.status();
   for (Client* c : {bob.get(), alice.get()}) {
     auto m = NextMessage(*c);
@@ -268,7 +264,7 @@ TEST_F(GatewayTlsTest, ALargeMessageRoundTripsInBothFormats) {
     EXPECT_EQ(m->offset(), ack->offset());
     EXPECT_TRUE(m->payload().text() == big) << m->payload().text().size();
   }
-  auto back = bob->Publish("chat:large", Text(big.substr(1000)), "big-2");
+  auto back = bob->Publish("chat:large", TextPayload(big.substr(1000)), "big-2");
   ASSERT_TRUE(back.ok()) << back.status();
   auto m = NextMessage(*alice);
   ASSERT_TRUE(m.has_value());

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "clients/cpp/client.h"
+#include "clients/cpp/message_util.h"
 #include "clients/cpp/presence_tracker.h"
 #include "control/control_options.h"
 #include "control/control_server.h"
@@ -31,6 +32,7 @@ namespace v1 = switchboard::control::v1;
 using switchboard::client::Client;
 using switchboard::client::JoinOptions;
 using switchboard::client::PresenceTracker;
+using switchboard::client::TextPayload;
 using testing::GatewayProcess;
 using testing::WaitFor;
 
@@ -38,12 +40,6 @@ using testing::WaitFor;
 // ones, and peers look once per heartbeat, so its entries vanish within ~1 s.
 constexpr absl::Duration kHeartbeat = absl::Milliseconds(250);
 const absl::Duration kLostBound = absl::Milliseconds(4 * 250);
-
-cv1::Payload Text(const std::string& text) {
-  cv1::Payload p;
-  p.set_text(text);
-  return p;
-}
 
 class PresenceTest : public ::testing::Test {
  protected:
@@ -171,7 +167,7 @@ TEST_F(PresenceTest, PublishReachesClientsOnBothGateways) {
   ASSERT_TRUE(on_b->Join("news").ok());
   v1::PublishRequest request;
   request.set_room("news");
-  *request.mutable_payload() = Text("hello both");
+  *request.mutable_payload() = TextPayload("hello both");
   v1::PublishResponse response;
   auto ctx = Ctx();
   ASSERT_TRUE(stub_->Publish(ctx.get(), request, &response).ok());
@@ -402,7 +398,7 @@ TEST_F(PresenceTest, ServerSideSubscribeDeliversTheRoomToAConnectedClient) {
   }, absl::Seconds(10)));
   v1::PublishRequest publish;
   publish.set_room("alerts");
-  *publish.mutable_payload() = Text("server says hi");
+  *publish.mutable_payload() = TextPayload("server says hi");
   v1::PublishResponse ack;
   ctx = Ctx();
   ASSERT_TRUE(stub_->Publish(ctx.get(), publish, &ack).ok());
@@ -460,7 +456,7 @@ TEST_F(PresenceTest, WatchStreamsWhatClientsPublishAndPresence) {
   }
   EXPECT_TRUE(saw_join);
   if (saw_join) {
-    ASSERT_TRUE(writer->Publish(room, Text("watch this")).ok());
+    ASSERT_TRUE(writer->Publish(room, TextPayload("watch this")).ok());
     EXPECT_TRUE(WaitFor(
         [&] {
           return seen([](const v1::WatchEvent& e) {
@@ -484,11 +480,11 @@ TEST_F(PresenceTest, BadRequestsAreRefusedWithAReason) {
   auto ctx = Ctx();
   expect_code(stub_->Publish(ctx.get(), publish, &pub_response), grpc::StatusCode::INVALID_ARGUMENT);
   publish.set_room("bad room.name");
-  *publish.mutable_payload() = Text("x");
+  *publish.mutable_payload() = TextPayload("x");
   ctx = Ctx();
   expect_code(stub_->Publish(ctx.get(), publish, &pub_response), grpc::StatusCode::INVALID_ARGUMENT);
   publish.set_room("fine");
-  *publish.mutable_payload() = Text(std::string(1 << 20, 'x'));
+  *publish.mutable_payload() = TextPayload(std::string(1 << 20, 'x'));
   ctx = Ctx();
   expect_code(stub_->Publish(ctx.get(), publish, &pub_response), grpc::StatusCode::INVALID_ARGUMENT);
   v1::GetPresenceStatsRequest stats;
