@@ -29,6 +29,9 @@ struct ControlOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // How often the three files are read again: renewed certificates (and CA
+  // bundles) are served to new connections without a restart. At least 1 s.
+  absl::Duration tls_refresh_interval = absl::Seconds(60);
 
   // Largest publish payload (serialized Payload), in bytes.
   size_t max_payload_bytes = 32 * 1024;

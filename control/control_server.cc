@@ -3,9 +3,10 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
-#include <fstream>
-#include <sstream>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "common/logging.h"
@@ -19,14 +20,6 @@ namespace {
 // slow while an operator has to fix a conflicting stream.
 constexpr absl::Duration kProvisionRetry = absl::Seconds(1);
 constexpr absl::Duration kProvisionConflictRetry = absl::Seconds(30);
-
-absl::StatusOr<std::string> ReadFile(const std::string& path, absl::string_view what) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", what, " ", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 }  // namespace
 
@@ -131,7 +124,7 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   return self;
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ControlServer::Credentials() const {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ControlServer::Credentials() {
   const ControlOptions& opts = options_;
   if (opts.tls_cert_file.empty() != opts.tls_key_file.empty()) {
     return absl::InvalidArgumentError("--tls_cert_file and --tls_key_file go together");
@@ -142,19 +135,29 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ControlServer::Credenti
     }
     return grpc::InsecureServerCredentials();
   }
-  auto cert = ReadFile(opts.tls_cert_file, "TLS certificate");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadFile(opts.tls_key_file, "TLS key");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions ssl;
-  ssl.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!opts.tls_client_ca_file.empty()) {
-    auto ca = ReadFile(opts.tls_client_ca_file, "client CA");
-    if (!ca.ok()) return ca.status();
-    ssl.pem_root_certs = *ca;
-    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  // Renewals need no restart: the mirror checks the operator's files every
+  // refresh interval and copies the good ones, and gRPC's watcher hands new
+  // connections what the copies hold. A file that is missing or does not
+  // parse stops the start here, with a message naming it.
+  const absl::Duration refresh =
+      std::max(absl::Seconds(1), absl::Trunc(opts.tls_refresh_interval, absl::Seconds(1)));
+  const bool mutual = !opts.tls_client_ca_file.empty();
+  auto mirror = TlsFileMirror::Start(opts.tls_cert_file, opts.tls_key_file,
+                                     opts.tls_client_ca_file, refresh);
+  if (!mirror.ok()) return mirror.status();
+  tls_files_ = *std::move(mirror);
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls_files_->key_file(), tls_files_->cert_file(), tls_files_->ca_file(),
+      static_cast<unsigned int>(absl::ToInt64Seconds(refresh)));
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_identity_key_cert_pairs();
+  if (mutual) {
+    tls.watch_root_certs();
+    tls.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    tls.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   }
-  return grpc::SslServerCredentials(ssl);
+  return grpc::experimental::TlsServerCredentials(tls);
 }
 
 absl::Status ControlServer::ProvisionStream() {

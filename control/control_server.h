@@ -16,6 +16,7 @@
 #include "control/api_key_auth.h"
 #include "fanout/command_fanout.h"
 #include "control/control_options.h"
+#include "control/tls_file_mirror.h"
 #include "control/control_service.h"
 #include "control/gateway_commands.h"
 #include "fanout/gateway_directory.h"
@@ -57,7 +58,9 @@ class ControlServer {
  private:
   explicit ControlServer(ControlOptions options);
   absl::Status Readiness() const;
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials() const;
+  // Insecure, or TLS from checked copies of the files that gRPC watches
+  // (starts tls_files_).
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials();
   // Provisions the stream; retries in the background (stream_thread_) until
   // it succeeds or the server stops. Returns an error only for a stream that
   // exists with different settings, found at start.
@@ -68,6 +71,8 @@ class ControlServer {
   Subjects subjects_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<ProcessMetrics> process_metrics_;
+  // Outlives the gRPC server, whose certificate provider reads the copies.
+  std::unique_ptr<TlsFileMirror> tls_files_;
   // Before nats_: a watch may be destroyed as NATS completes its
   // subscriptions, and unregisters itself then.
   WatchRegistry watches_;

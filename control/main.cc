@@ -33,6 +33,8 @@ ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain: serve gRPC ove
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA bundle: require client certificates signed by it (mTLS)");
+ABSL_FLAG(absl::Duration, tls_refresh_interval, absl::Seconds(60),
+          "How often the TLS files are read again (renewed certificates, no restart)");
 ABSL_FLAG(int64_t, max_payload_bytes, 32 * 1024,
           "Largest publish payload, in bytes (the gateway's default too)");
 ABSL_FLAG(absl::Duration, publish_timeout, absl::Seconds(5),
@@ -81,6 +83,7 @@ int main(int argc, char** argv) {
   options.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   options.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   options.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  options.tls_refresh_interval = absl::GetFlag(FLAGS_tls_refresh_interval);
   if (absl::GetFlag(FLAGS_max_payload_bytes) <= 0) {
     SB_LOG_ERROR("--max_payload_bytes must be positive");
     return EXIT_FAILURE;
@@ -108,8 +111,9 @@ int main(int argc, char** argv) {
   }
   int sig = switchboard::WaitForProcessSignal();
   while (sig == SIGHUP) {
-    // Nothing to reload: the control plane reads its files at start.
-    SB_LOG_INFO("SIGHUP ignored: restart the control plane to change its configuration");
+    // TLS files are watched (--tls_refresh_interval); the rest is read at start.
+    SB_LOG_INFO("SIGHUP ignored: TLS files are re-read every --tls_refresh_interval; "
+                "restart the control plane to change anything else");
     sig = switchboard::WaitForProcessSignal();
   }
   SB_LOG_INFO("signal {}: shutting down", sig);

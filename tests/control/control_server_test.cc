@@ -2,8 +2,10 @@
 // provisioning and conflicts, readiness, TLS and mutual TLS.
 #include "control/control_server.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -104,7 +106,8 @@ TEST(ControlServerTest, BadKeysFileOrTlsFlagsFailTheStart) {
 class ControlServerTlsTest : public ::testing::Test {
  protected:
   // A CA, a server certificate for localhost/127.0.0.1 and a client
-  // certificate, made by the openssl command line tool.
+  // certificate, made by the openssl command line tool; and a second CA with
+  // a server certificate of its own, for the renewal test.
   void SetUp() override {
     dir_ = std::make_unique<switchboard::testing::TempDir>("control-tls");
     const std::string script = R"(set -e
@@ -117,6 +120,12 @@ for who in server client; do
   openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem \
     -days 1 -extfile san.ext
 done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca2.key \
+  -out ca2.pem -days 1 -subj /CN=sb-test-ca-2
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server2.key \
+  -out server2.csr -subj /CN=localhost
+openssl x509 -req -in server2.csr -CA ca2.pem -CAkey ca2.key -CAcreateserial -out server2.pem \
+  -days 1 -extfile san.ext
 )";
     switchboard::testing::SubprocessOptions options;
     options.working_dir = dir_->path();
@@ -137,9 +146,12 @@ done
     return buffer.str();
   }
 
-  std::shared_ptr<grpc::Channel> TlsChannel(int port, bool client_cert) {
+  // A channel of its own (no connection shared with earlier channels) that
+  // trusts `ca`.
+  std::shared_ptr<grpc::Channel> TlsChannel(int port, bool client_cert,
+                                            const std::string& ca = "ca.pem") {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = Read("ca.pem");
+    ssl.pem_root_certs = Read(ca);
     if (client_cert) {
       ssl.pem_cert_chain = Read("client.pem");
       ssl.pem_private_key = Read("client.key");
@@ -147,6 +159,7 @@ done
     // An IP target (no resolver involved), verified as the certificate's name.
     grpc::ChannelArguments args;
     args.SetSslTargetNameOverride("localhost");
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port), grpc::SslCredentials(ssl),
                                      args);
   }
@@ -179,6 +192,51 @@ TEST_F(ControlServerTlsTest, MutualTlsRequiresAClientCertificate) {
   EXPECT_TRUE(PublishText(TlsChannel(port, true), "with-cert").ok());
   EXPECT_EQ(PublishText(TlsChannel(port, false), "without-cert").error_code(),
             grpc::StatusCode::UNAVAILABLE);
+}
+
+// Renewal without a restart: the files are replaced by rename (as cert-manager
+// and certbot do), and new connections get the new certificate within the
+// refresh interval.
+TEST_F(ControlServerTlsTest, RenewedCertificateFilesAreServedWithoutARestart) {
+  const std::string cert = dir_->path() + "/served.pem";
+  const std::string key = dir_->path() + "/served.key";
+  const auto serve = [&](const std::string& from_cert, const std::string& from_key) {
+    for (const auto& [from, to] : {std::pair{from_cert, cert}, std::pair{from_key, key}}) {
+      std::ofstream(to + ".new") << Read(from);
+      ASSERT_EQ(std::rename((to + ".new").c_str(), to.c_str()), 0);
+    }
+  };
+  serve("server.pem", "server.key");
+  ControlOptions options = TestOptions(nats_->url());
+  options.tls_cert_file = cert;
+  options.tls_key_file = key;
+  options.tls_refresh_interval = absl::Seconds(1);
+  auto server = ControlServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->grpc_port();
+  auto before = TlsChannel(port, false, "ca.pem");
+  ASSERT_TRUE(PublishText(before, "before").ok());
+  EXPECT_FALSE(PublishText(TlsChannel(port, false, "ca2.pem"), "too-early").ok());
+
+  serve("server2.pem", "server2.key");
+  EXPECT_TRUE(switchboard::testing::WaitFor(
+      [&] { return PublishText(TlsChannel(port, false, "ca2.pem"), "renewed").ok(); },
+      absl::Seconds(20)));
+  EXPECT_FALSE(PublishText(TlsChannel(port, false, "ca.pem"), "old-ca").ok());
+  // The connection made before the renewal goes on.
+  EXPECT_TRUE(PublishText(before, "still-open").ok());
+
+  // A broken file keeps the last good certificate: new connections keep
+  // succeeding through three refresh intervals.
+  std::ofstream(cert, std::ios::trunc) << "not a certificate\n";
+  const absl::Time until = absl::Now() + absl::Seconds(3);
+  int attempts = 0;
+  while (absl::Now() < until) {
+    ASSERT_TRUE(PublishText(TlsChannel(port, false, "ca2.pem"), "after-broken").ok())
+        << "attempt " << attempts;
+    ++attempts;
+  }
+  EXPECT_GT(attempts, 0);
 }
 
 }  // namespace
