@@ -59,7 +59,12 @@ export async function freePort() {
   const candidates = [];
   if (low > 10000) candidates.push([10000, low - 1]);
   if (high < 65535) candidates.push([Math.max(high + 1, 10000), 65535]);
-  const total = candidates.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
+  let total = candidates.reduce((n, [lo, hi]) => n + hi - lo + 1, 0);
+  if (total < 1000) {
+    // The ephemeral range covers (nearly) everything: pick among all ports.
+    candidates.splice(0, candidates.length, [10000, 65535]);
+    total = 65535 - 10000 + 1;
+  }
   for (let attempt = 0; attempt < 2000; attempt++) {
     let index = Math.floor(Math.random() * total);
     let port = 0;

@@ -28,6 +28,8 @@ namespace {
 constexpr int kLowestPort = 10000;
 constexpr int kHighestPort = 65535;
 constexpr int kMaxAttempts = 2000;
+// Fewer ports than this outside the ephemeral range, and the range is ignored.
+constexpr int kMinOutsidePorts = 1000;
 
 absl::Mutex g_mutex;
 // Ports handed out by this process; the reservation sockets stay open (and
@@ -79,17 +81,21 @@ std::pair<int, int> EphemeralPortRange() {
   return {32768, 60999};
 }
 
-absl::StatusOr<int> PickFreePort() {
-  const auto [eph_low, eph_high] = EphemeralPortRange();
+absl::StatusOr<int> PickFreePort() { return PickFreePortAvoiding(EphemeralPortRange()); }
+
+absl::StatusOr<int> PickFreePortAvoiding(std::pair<int, int> ephemeral) {
+  const auto [eph_low, eph_high] = ephemeral;
   // The candidates: [kLowestPort, kHighestPort] without the ephemeral range.
   std::vector<std::pair<int, int>> ranges;
   if (eph_low > kLowestPort) ranges.push_back({kLowestPort, eph_low - 1});
   if (eph_high < kHighestPort) ranges.push_back({std::max(eph_high + 1, kLowestPort), kHighestPort});
   int total = 0;
   for (const auto& [lo, hi] : ranges) total += hi - lo + 1;
-  if (total <= 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "PickFreePort: the ephemeral range ", eph_low, "-", eph_high, " leaves no port to pick"));
+  if (total < kMinOutsidePorts) {
+    // A machine whose ephemeral range covers (nearly) everything: pick among
+    // all ports; the reservation and the bind check still apply.
+    ranges = {{kLowestPort, kHighestPort}};
+    total = kHighestPort - kLowestPort + 1;
   }
   absl::BitGen gen;
   absl::MutexLock lock(&g_mutex);

@@ -23,8 +23,13 @@ namespace testing {
 //    exits, however it exits;
 //  - this process picking twice: a port is never handed out twice.
 // The port is also checked to be bindable right now, which skips ports held
-// by anything else on the machine.
+// by anything else on the machine. On a machine whose ephemeral range leaves
+// fewer than 1000 ports above 10000, ports are picked among all of them.
 absl::StatusOr<int> PickFreePort();
+
+// PickFreePort with `ephemeral` as the range to avoid (for tests of the
+// choice itself).
+absl::StatusOr<int> PickFreePortAvoiding(std::pair<int, int> ephemeral);
 
 // The range PickFreePort avoids: the kernel's ephemeral ports, read from
 // /proc/sys/net/ipv4/ip_local_port_range ({32768, 60999} if unreadable).
