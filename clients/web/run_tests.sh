@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Installs, builds and tests the web client, the demo and the browser tests:
-#   1. npm ci in clients/web and tests/browser (skipped when node_modules matches
-#      package-lock.json; the only step that needs the network)
-#   2. build: protoc + protoc-gen-es -> src/gen, tsc -> dist/ and dist-test/,
-#      type-check the demo and bundle it to clients/demo/app.js
-#   3. unit tests (node --test, against an in-process fake gateway)
-#   4. browser tests (headless Chromium + nats-server + the real gateway)
+# Installs, builds and tests the web client, the demo, the examples and the
+# browser tests:
+#   1. npm ci in clients/web, tests/browser and examples/backend-node (skipped
+#      when node_modules matches package-lock.json; needs the npm registry)
+#   2. checks, one test each: the committed src/gen/ equals a fresh protoc +
+#      protoc-gen-es generation from proto/, and clients/web/LICENSE is the
+#      repository's LICENSE
+#   3. build: the package (`npm run build`: tsc -> dist/, the script-tag
+#      bundle), its tests (dist-test/), and the demo (`npm run demo`:
+#      type-check, bundle to clients/demo/app.js)
+#   4. unit tests (node --test, against an in-process fake gateway)
+#   5. tests against the real stack (tests/browser: nats-server, the gateway, the
+#      control plane; headless Chromium for pages): the demo, the packed
+#      tarball installed into a scratch app outside the repository, and
+#      examples/backend-node publishing over gRPC
 # The last line is "N passed, N failed"; the exit status is non-zero on any
 # failure. Every step has a deadline.
 #
 # Environment:
-#   SB_BIN_DIR           directory with gateway/switchboard-gateway and tools/devtoken/devtoken
+#   SB_BIN_DIR           directory with gateway/switchboard-gateway, control/switchboard-control
+#                        and tools/devtoken/devtoken
 #                        (default: build them with Bazel and use `bazel info bazel-bin`)
 #   SB_CHROMIUM          Chromium binary (default /usr/bin/chromium)
 #   SB_SKIP_BROWSER=1    skip the browser tests (reported on stderr)
@@ -20,6 +29,7 @@ set -uo pipefail
 WEB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$WEB/../.." && pwd)"
 BROWSER="$ROOT/tests/browser"
+BACKEND_EXAMPLE="$ROOT/examples/backend-node"
 TMP="$(mktemp -d -t sb-web-tests.XXXXXX)"
 trap 'rm -rf "$TMP"' EXIT
 
@@ -64,6 +74,19 @@ run_node_tests() {  # NAME DIR TIMEOUT PATH...
   FAILED=$((FAILED + f))
 }
 
+# Runs one check (a command) as one test.
+run_check() {  # NAME COMMAND...
+  local name="$1"
+  shift
+  if timeout 120 "$@" >&2; then
+    log "check $name: passed"
+    PASSED=$((PASSED + 1))
+  else
+    log "check $name: FAILED"
+    FAILED=$((FAILED + 1))
+  fi
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
@@ -71,24 +94,30 @@ finish() {
 }
 
 # 1. Dependencies.
-if ! install_deps "$WEB" || ! install_deps "$BROWSER"; then
+if ! install_deps "$WEB" || ! install_deps "$BROWSER" || ! install_deps "$BACKEND_EXAMPLE"; then
   log "npm ci failed"
   FAILED=$((FAILED + 1))
   finish
 fi
 
-# 2. Build (generated types, library, tests, demo bundle).
+# 2. Checks.
+log "== checks"
+run_check "src/gen is fresh" node "$WEB/scripts/gen.mjs" --check
+run_check "clients/web/LICENSE is the repository's" cmp "$ROOT/LICENSE" "$WEB/LICENSE"
+
+# 3. Build: the package, its tests, the demo.
 log "== build"
-if ! (cd "$WEB" && timeout 300 npm run --silent build); then
+if ! (cd "$WEB" && timeout 300 npm run --silent build && timeout 120 npm run --silent build:test \
+        && timeout 120 npm run --silent demo); then
   log "build failed"
   FAILED=$((FAILED + 1))
   finish
 fi
 
-# 3. Unit tests.
+# 4. Unit tests.
 run_node_tests unit "$WEB" 180 dist-test/
 
-# 4. Browser tests against the real stack.
+# 5. Tests against the real stack.
 if [ "${SB_SKIP_BROWSER:-}" = "1" ]; then
   log "== browser tests skipped (SB_SKIP_BROWSER=1)"
   finish
@@ -100,9 +129,9 @@ if [ ! -x "$CHROMIUM" ]; then
   finish
 fi
 if [ -z "${SB_BIN_DIR:-}" ]; then
-  log "== bazel build //gateway:switchboard-gateway //tools/devtoken:devtoken"
+  log "== bazel build //gateway:switchboard-gateway //control:switchboard-control //tools/devtoken:devtoken"
   if ! (cd "$ROOT" && timeout 1800 bazel build --noshow_progress \
-          //gateway:switchboard-gateway //tools/devtoken:devtoken >&2); then
+          //gateway:switchboard-gateway //control:switchboard-control //tools/devtoken:devtoken >&2); then
     log "bazel build failed"
     FAILED=$((FAILED + 1))
     finish
@@ -111,6 +140,6 @@ if [ -z "${SB_BIN_DIR:-}" ]; then
   SB_BIN_DIR="$(cd "$ROOT" && bazel info bazel-bin 2>/dev/null)"
 fi
 export SB_BIN_DIR SB_CHROMIUM="$CHROMIUM"
-run_node_tests browser "$BROWSER" 480 .
+run_node_tests browser "$BROWSER" 600 .
 
 finish

@@ -1,8 +1,8 @@
 // Starts the real Switchboard stack for browser tests: nats-server with
-// JetStream in a temp dir, one gateway serving the demo, a DEV-ONLY HS256 key
-// for tokens. Everything listens on 127.0.0.1 on free ports and is killed by
-// stop() (also registered for process exit, so a failing test leaves nothing
-// running).
+// JetStream in a temp dir, one gateway serving the demo, optionally the gRPC
+// control plane (with an API key), a DEV-ONLY HS256 key for tokens.
+// Everything listens on 127.0.0.1 on free ports and is killed by stop() (also
+// registered for process exit, so a failing test leaves nothing running).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ export const ROOT = resolve(here, '../..');
 const BIN = process.env.SB_BIN_DIR || join(ROOT, 'bazel-bin');
 export const GATEWAY_BIN = join(BIN, 'gateway/switchboard-gateway');
 export const DEVTOKEN_BIN = join(BIN, 'tools/devtoken/devtoken');
+export const CONTROL_BIN = join(BIN, 'control/switchboard-control');
 export const NATS_BIN = process.env.SB_NATS_SERVER || '/usr/sbin/nats-server';
 export const STATIC_DIR = process.env.SB_STATIC_DIR || join(ROOT, 'clients/demo');
 
@@ -105,17 +106,49 @@ export async function until(what, check, timeoutMs = 15000, intervalMs = 50) {
   }
 }
 
+/**
+ * A static file server on 127.0.0.1 (a free port) for the files directly in
+ * `dir` (GET / is index.html); resolves once listening.
+ */
+export async function serveStatic(dir) {
+  const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
+  const server = createHttpServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const name = path === '/' ? 'index.html' : path.slice(1);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = readFileSync(join(dir, name));
+      res.writeHead(200, { 'content-type': types[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
 async function httpOk(url) {
   const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
   return res.ok;
 }
 
 export class Stack {
-  constructor() {
+  /**
+   * control: also start the control plane (gRPC on controlAddress), which
+   * requires the API key `apiKey` (random) on every call.
+   */
+  constructor({ control = false } = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'sb-browser-'));
     this.keyFile = join(this.dir, 'dev-hs256.key');
     writeFileSync(this.keyFile, randomBytes(48).toString('base64'), { mode: 0o600 });
+    this.withControl = control;
+    this.apiKey = `test-key-${randomBytes(12).toString('hex')}`;
     this.procs = new Map(); // name -> ChildProcess
+    this.extraStatic = []; // servers of addStaticServer()
     this.onExit = () => this.killAllSync();
     process.on('exit', this.onExit);
   }
@@ -137,6 +170,11 @@ export class Stack {
     return `ws://127.0.0.1:${this.wsPort}/ws`;
   }
 
+  /** host:port of the control plane's gRPC service (with { control: true }). */
+  get controlAddress() {
+    return `127.0.0.1:${this.grpcPort}`;
+  }
+
   async start() {
     this.natsPort = await freePort();
     this.natsMonitorPort = await freePort();
@@ -149,6 +187,24 @@ export class Stack {
     ]);
     await until('nats-server /healthz', () => httpOk(`http://127.0.0.1:${this.natsMonitorPort}/healthz`));
     await this.startGateway();
+    if (this.withControl) await this.startControl();
+  }
+
+  /** Starts the control plane, with the same stream settings as the gateway and one API key. */
+  async startControl() {
+    this.grpcPort = await freePort();
+    this.controlAdminPort = await freePort();
+    const keys = join(this.dir, 'api-keys');
+    writeFileSync(keys, `# browser tests\n${this.apiKey}\n`, { mode: 0o600 });
+    this.spawn('control', CONTROL_BIN, [
+      `--nats_url=nats://127.0.0.1:${this.natsPort}`,
+      `--grpc_listen=127.0.0.1:${this.grpcPort}`,
+      `--admin_listen=127.0.0.1:${this.controlAdminPort}`,
+      '--control_id=control-browser',
+      `--api_keys_file=${keys}`,
+      '--storage=memory',
+    ]);
+    await until('control /readyz', () => httpOk(`http://127.0.0.1:${this.controlAdminPort}/readyz`), 20000);
   }
 
   /** Starts (or restarts) the gateway on the same ports. */
@@ -170,24 +226,18 @@ export class Stack {
   }
 
   async startStaticServer() {
-    const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
-    this.static = createHttpServer((req, res) => {
-      const path = new URL(req.url, 'http://x').pathname;
-      const name = path === '/' ? 'index.html' : path.slice(1);
-      if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-        res.writeHead(404).end();
-        return;
-      }
-      try {
-        const body = readFileSync(join(STATIC_DIR, name));
-        res.writeHead(200, { 'content-type': types[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream' });
-        res.end(body);
-      } catch {
-        res.writeHead(404).end();
-      }
-    });
-    await new Promise((r) => this.static.listen(0, '127.0.0.1', r));
+    this.static = await serveStatic(STATIC_DIR);
     this.staticPort = this.static.address().port;
+  }
+
+  /**
+   * One more origin serving the demo files, which the gateway does not allow
+   * (--allowed_origins lists only origin and staticOrigin). Closed by stop().
+   */
+  async addStaticServer() {
+    const server = await serveStatic(STATIC_DIR);
+    this.extraStatic.push(server);
+    return `http://127.0.0.1:${server.address().port}`;
   }
 
   /** Stops the gateway: SIGKILL (a crash) or SIGTERM (a drain with GoingAway). */
@@ -231,11 +281,13 @@ export class Stack {
   }
 
   async stop({ keepDir = false } = {}) {
+    await this.kill('control', 'SIGKILL');
     await this.kill('gateway', 'SIGKILL');
     await this.kill('nats', 'SIGTERM');
-    if (this.static) {
-      const closed = new Promise((r) => this.static.close(r));
-      this.static.closeAllConnections();
+    for (const server of [this.static, ...this.extraStatic]) {
+      if (!server) continue;
+      const closed = new Promise((r) => server.close(r));
+      server.closeAllConnections();
       await closed;
     }
     process.off('exit', this.onExit);
