@@ -15,7 +15,7 @@ import {
   type Welcome,
 } from './gen/proto/switchboard/client/v1/client_pb.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { closeAction, isAuthClose } from './close_policy.js';
+import { closeAction, isAuthClose, parseKickReason } from './close_policy.js';
 import { decodeServerFrame, durationMs, encodeClientFrame, type Format, subprotocolOf, timestampMs } from './codec.js';
 import { MESSAGE_ID, randomMessageId, toError, toMember, toRoomMessage, toSender } from './convert.js';
 import { Emitter } from './emitter.js';
@@ -23,6 +23,7 @@ import { SwitchboardError } from './errors.js';
 import { Outbox, type OutboxEntry, type PublishResult } from './outbox.js';
 import { IndexedDbOutboxStore, type OutboxStore } from './outbox_store.js';
 import { type Data, fromPayload, toPayload } from './payload.js';
+import { type FetchLike, probeUpgrade } from './probe.js';
 import { type JoinOptions, type JoinSpec, RoomTracker } from './rooms.js';
 import { RoomPresence, type RoomPresenceOptions } from './room_presence.js';
 import type {
@@ -79,6 +80,23 @@ export interface ClientOptions {
   clientName?: string;
   /** Source of randomness for backoff jitter (tests). */
   random?: () => number;
+  /**
+   * After this many connection attempts in a row that closed before the
+   * WebSocket opened (and after every further as many), ask the gateway
+   * whether it refuses the upgrade (GET /ws?probe=1 over http(s)): a 4xx
+   * answer (e.g. 403 "origin not allowed") stops reconnecting with an
+   * UPGRADE_REFUSED error. 0: never probe. Default 3.
+   */
+  probeAfterFailures?: number;
+  /** fetch() for the probe (default globalThis.fetch). */
+  fetch?: FetchLike;
+  /**
+   * The stream's dedupe window to assume when the gateway's Welcome does not
+   * carry one (default 120000, the gateway's default). Unacked publishes first
+   * sent longer ago than the window (less a margin) are not resent: see the
+   * 'fateUnknown' event.
+   */
+  dedupeWindowMs?: number;
 }
 
 export interface PublishOptions {
@@ -95,6 +113,8 @@ interface Conn {
   welcomed: boolean;
   lastRx: number;
   pingSentAt: number;
+  /** The WebSocket opened (the upgrade was accepted). */
+  opened: boolean;
   goingAwayAt?: number;
   /** Error the gateway sent for the Connect frame (explains the close that follows). */
   connectError?: SwitchboardError;
@@ -102,6 +122,18 @@ interface Conn {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The gateway's default --dedupe_window, assumed when Welcome does not say. */
+const DEFAULT_DEDUPE_WINDOW_MS = 120_000;
+
+/**
+ * How long after its first send an unacked publish may still be resent with
+ * its id: the dedupe window less a margin (a tenth of it, at most 10 s) for
+ * the time between the first send and the gateway storing it.
+ */
+export function resendLimitMs(dedupeWindowMs: number): number {
+  return dedupeWindowMs - Math.min(10_000, dedupeWindowMs / 10);
+}
 
 const PRESENCE_CHANGES = new Map<PresenceChange, PresenceUpdate['change']>([
   [PresenceChange.JOIN, 'join'],
@@ -146,6 +178,13 @@ export class SwitchboardClient {
   private welcomeInfo?: WelcomeInfo;
   private authFailures = 0;
   private reconnects = 0;
+  /** Connection attempts in a row that closed before the WebSocket opened. */
+  private unopened = 0;
+  /** WebSockets that opened, ever (a probe's answer is stale once another one opened). */
+  private opens = 0;
+  /** Bumped by shutdown(): a probe started before it has nothing left to stop. */
+  private runs = 0;
+  private readonly probeAfterFailures: number;
   /** Replies awaited by request id (leave, presence, refresh). */
   private readonly pending = new Waiters<bigint, ServerFrame>();
   /** Join request id -> room, to route join errors. */
@@ -168,6 +207,7 @@ export class SwitchboardClient {
     this.pingTimeoutMs = options.pingTimeoutMs ?? 10_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     this.refreshBeforeMs = options.refreshBeforeMs ?? 60_000;
+    this.probeAfterFailures = Math.max(0, Math.floor(options.probeAfterFailures ?? 3));
     this.backoff = new Backoff(options.backoff, options.random);
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WS) throw new TypeError('no WebSocket implementation: pass options.WebSocket');
@@ -183,6 +223,15 @@ export class SwitchboardClient {
       store,
       onChange: (pending) => this.events.emit('outbox', { pending }),
       onError: (error) => this.events.emit('error', error),
+      onFateUnknown: (entry) =>
+        this.events.emit('fateUnknown', {
+          room: entry.room,
+          messageId: entry.messageId,
+          data: fromPayload(entry.payload),
+          createdAt: new Date(entry.createdAt),
+          firstSentAt: new Date(entry.firstSentAt ?? entry.createdAt),
+          restored: entry.restored,
+        }),
     });
   }
 
@@ -234,6 +283,7 @@ export class SwitchboardClient {
     if (!this.started) {
       this.started = true;
       this.authFailures = 0;
+      this.unopened = 0;
       this.backoff.reset();
       this.setState('connecting');
       const g = globalThis as { addEventListener?: (n: string, l: () => void) => void };
@@ -405,13 +455,25 @@ export class SwitchboardClient {
       return;
     }
     ws.binaryType = 'arraybuffer';
-    const conn: Conn = { ws, connectId: 0n, welcomed: false, lastRx: Date.now(), pingSentAt: 0, timers: new Set() };
+    const conn: Conn = {
+      ws,
+      connectId: 0n,
+      welcomed: false,
+      lastRx: Date.now(),
+      pingSentAt: 0,
+      opened: false,
+      timers: new Set(),
+    };
     this.conn = conn;
     this.after(conn, this.connectTimeoutMs, () =>
       this.abandon(conn, CloseCode.CONNECT_TIMEOUT, `client: no Welcome within ${this.connectTimeoutMs} ms`),
     );
     ws.onopen = () => {
-      if (this.conn === conn) this.sendConnect(conn, token);
+      if (this.conn !== conn) return;
+      conn.opened = true;
+      this.opens++;
+      this.unopened = 0;
+      this.sendConnect(conn, token);
     };
     ws.onmessage = (event) => {
       if (this.conn !== conn) return;
@@ -505,6 +567,7 @@ export class SwitchboardClient {
         publishBurst: w.limits.publishBurst,
       },
       tokenExpiresAt: w.tokenExpiresAt ? timestampDate(w.tokenExpiresAt) : undefined,
+      dedupeWindowMs: durationMs(w.dedupeWindow) || undefined,
     };
     this.backoff.reset();
     this.authFailures = 0;
@@ -514,6 +577,11 @@ export class SwitchboardClient {
     for (const waiter of waiters) waiter.resolve(this.welcomeInfo);
     this.schedulePing(conn);
     this.scheduleRefresh(conn, timestampMs(w.tokenExpiresAt));
+    if (conn.connectError) {
+      // Not followed by a close after all: report it now.
+      this.events.emit('error', conn.connectError);
+      conn.connectError = undefined;
+    }
     this.flushOutbox();
   }
 
@@ -597,14 +665,24 @@ export class SwitchboardClient {
     this.teardown(conn);
     const cause = { closeCode: code, closeReason: reason };
     if (isAuthClose(code)) this.authFailures++;
+    if (!conn.opened) this.unopened++;
     const action = closeAction(code, reason, {
       authFailures: this.authFailures,
       goingAwayAt: conn.goingAwayAt,
       now: Date.now(),
       nextBackoff: () => this.backoff.next(),
     });
+    if (code === CloseCode.KICKED) {
+      // The Error frame of a refused (banned) Connect says the same as the close.
+      this.events.emit('kicked', { ...parseKickReason(reason), closeReason: reason });
+    } else if (action.reconnect && conn.connectError) {
+      this.events.emit('error', conn.connectError);
+    }
     if (action.reconnect) {
       this.scheduleReconnect(action.delayMs, cause);
+      if (this.probeAfterFailures > 0 && this.unopened > 0 && this.unopened % this.probeAfterFailures === 0) {
+        void this.probe();
+      }
       return;
     }
     const error =
@@ -613,6 +691,26 @@ export class SwitchboardClient {
         : (conn.connectError ??
           new SwitchboardError('CLOSED', `the gateway closed the connection: ${code} ${reason}`, cause));
     this.shutdown(error, cause);
+  }
+
+  /**
+   * Asks the gateway whether it refuses the upgrade (see probe.ts); on a 4xx,
+   * stops for good with UPGRADE_REFUSED, unless a WebSocket opened or the
+   * client was closed meanwhile. Anything else leaves the backoff running.
+   */
+  private async probe(): Promise<void> {
+    const opens = this.opens;
+    const runs = this.runs;
+    const fetchImpl = this.options.fetch ?? (globalThis as { fetch?: FetchLike }).fetch?.bind(globalThis);
+    const result = await probeUpgrade(fetchImpl, this.options.url, this.format, this.connectTimeoutMs);
+    if (result.outcome !== 'refused' || this.opens !== opens || this.runs !== runs || !this.started) return;
+    this.shutdown(
+      new SwitchboardError(
+        'UPGRADE_REFUSED',
+        `the gateway refuses the WebSocket upgrade: ${result.status} ${result.reason}`,
+        { status: result.status, reason: result.reason },
+      ),
+    );
   }
 
   private scheduleReconnect(delay: number, cause: Partial<StateChange>): void {
@@ -624,6 +722,7 @@ export class SwitchboardClient {
 
   private shutdown(error: SwitchboardError | undefined, cause: Partial<StateChange> = {}): void {
     this.epoch++;
+    this.runs++;
     this.started = false;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -670,10 +769,22 @@ export class SwitchboardClient {
     return reply;
   }
 
+  /** How long after its first send an unacked publish may still be resent with its id. */
+  private resendLimit(): number {
+    return resendLimitMs(this.welcomeInfo?.dedupeWindowMs ?? this.options.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MS);
+  }
+
   private flushOutbox(): void {
     const conn = this.conn;
     if (!conn || this.currentState !== 'connected') return;
+    const limit = this.resendLimit();
     for (const entry of this.outbox.due()) {
+      if (this.outbox.tooOldToResend(entry, limit)) {
+        this.outbox.giveUp(entry, limit);
+        continue;
+      }
+      // Its first send is being recorded in the store: this runs again after.
+      if (!this.outbox.readyToSend(entry, () => this.flushOutbox())) return;
       const id = this.nextId();
       const sent = this.send(
         conn,
@@ -826,7 +937,11 @@ export class SwitchboardClient {
       this.joinRequests.delete(id);
       return this.onJoinError(conn, joinRoom ?? e.room, error);
     }
-    if (id !== 0n && id === conn.connectId) conn.connectError = error;
+    if (id !== 0n && id === conn.connectId) {
+      // It explains the close that follows: reported with it (onClosed).
+      conn.connectError = error;
+      return;
+    }
     this.events.emit('error', error);
   }
 

@@ -1,4 +1,4 @@
-export { SwitchboardClient } from './client.js';
+export { resendLimitMs, SwitchboardClient } from './client.js';
 export type { ClientOptions, PublishOptions, WebSocketConstructor, WebSocketLike } from './client.js';
 export { Backoff, fullJitterDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
@@ -26,6 +26,8 @@ export type { Data, JsonValue } from './payload.js';
 export type * from './types.js';
 // Generated protocol types, for apps (and tests) that speak frames directly.
 export * as proto from './gen/proto/switchboard/client/v1/client_pb.js';
-export { closeAction, FINAL_CLOSE_CODES, MAX_AUTH_FAILURES } from './close_policy.js';
-export type { CloseAction, CloseContext } from './close_policy.js';
+export { closeAction, FINAL_CLOSE_CODES, MAX_AUTH_FAILURES, parseKickReason } from './close_policy.js';
+export type { CloseAction, CloseContext, KickReason } from './close_policy.js';
+export { probeUpgrade, probeUrl } from './probe.js';
+export type { FetchLike, ProbeResult } from './probe.js';
 export { Waiters } from './waiters.js';

@@ -23,6 +23,13 @@ export interface OutboxEntry {
   requestId?: bigint;
   /** Times sent (across connections and retries). */
   sends: number;
+  /**
+   * When it was (or is about to be) first sent, ms since the epoch; undefined
+   * while never sent. The dedupe window counts from here.
+   */
+  firstSentAt?: number;
+  /** The store is recording firstSentAt; the first send waits for it. */
+  persisting?: boolean;
   /** Do not resend before this time (ms since epoch): a retryable error asked to wait. */
   notBefore: number;
   /** Restored from storage: nobody awaits it. */
@@ -42,6 +49,8 @@ export interface OutboxOptions {
   onChange?: (pending: number) => void;
   /** Storage failures and failures of restored entries (which have no promise). */
   onError?: (error: SwitchboardError) => void;
+  /** An entry given up by giveUp() (fate unknown), awaited or restored. */
+  onFateUnknown?: (entry: OutboxEntry) => void;
   now?: () => number;
 }
 
@@ -49,8 +58,11 @@ export interface OutboxOptions {
  * Publishes that are not acknowledged yet, in publish order. An entry keeps
  * its message id for its whole life, so resending it after a reconnect or a
  * retryable error is deduplicated by the gateway: the app sees one message and
- * one PublishAck with one offset. The client decides when to send; the outbox
- * only keeps order, promises, deadlines and (optionally) durable copies.
+ * one PublishAck with one offset. That holds only within the stream's dedupe
+ * window, counted from the first send: an entry still unacked after it is
+ * given up (giveUp, "fate unknown") rather than resent. The client decides
+ * when to send; the outbox only keeps order, promises, deadlines, first-send
+ * times and (optionally) durable copies.
  */
 export class Outbox {
   private readonly entries = new Map<string, OutboxEntry>();
@@ -74,10 +86,51 @@ export class Outbox {
     return [...this.entries.values()];
   }
 
-  /** Entries not sent on the current connection and allowed to go now, in order. */
+  /**
+   * Entries not sent on the current connection and allowed to go now, in
+   * order, up to the first one whose first send is still being recorded
+   * (later ones must not overtake it).
+   */
   due(): OutboxEntry[] {
     const now = this.now();
-    return this.list().filter((e) => e.requestId === undefined && e.notBefore <= now);
+    const out: OutboxEntry[] = [];
+    for (const e of this.entries.values()) {
+      if (e.persisting) break;
+      if (e.requestId === undefined && e.notBefore <= now) out.push(e);
+    }
+    return out;
+  }
+
+  /**
+   * True when sending `entry` now could store it twice: it was first sent
+   * longer than `limitMs` ago, so a gateway that stored it then no longer
+   * recognises its id.
+   */
+  tooOldToResend(entry: OutboxEntry, limitMs: number): boolean {
+    return entry.firstSentAt !== undefined && this.now() - entry.firstSentAt > limitMs;
+  }
+
+  /**
+   * Call before sending `entry`. True: send it now. False: its first send is
+   * being recorded in the store first (so that a later page knows it may
+   * have been stored); `onReady` runs once that is done (or failed, which is
+   * reported through onError), and the entry can go then.
+   */
+  readyToSend(entry: OutboxEntry, onReady: () => void): boolean {
+    if (entry.firstSentAt !== undefined) return !entry.persisting;
+    entry.firstSentAt = this.now();
+    const store = this.options.store;
+    if (!store) return true;
+    entry.persisting = true;
+    const done = () => {
+      entry.persisting = false;
+      if (this.entries.get(entry.messageId) === entry) onReady();
+    };
+    store.put(this.stored(entry)).then(done, (err) => {
+      this.options.onError?.(new SwitchboardError('STORAGE', `cannot update the outbox: ${String(err)}`));
+      done();
+    });
+    return false;
   }
 
   /**
@@ -147,6 +200,7 @@ export class Outbox {
         messageId: s.messageId,
         payload,
         createdAt: s.createdAt,
+        firstSentAt: s.firstSentAt,
         sends: 0,
         notBefore: 0,
         restored: true,
@@ -186,6 +240,26 @@ export class Outbox {
     } else {
       this.options.onError?.(error);
     }
+  }
+
+  /**
+   * Fate unknown: sent, never acked, and too old to resend with its id. Forget
+   * it (also in the store), reject its promise with FATE_UNKNOWN, and hand it
+   * to onFateUnknown.
+   */
+  giveUp(entry: OutboxEntry, limitMs: number): void {
+    if (!this.remove(entry)) return;
+    const sentAgo = this.now() - (entry.firstSentAt ?? entry.createdAt);
+    entry.settle?.reject(
+      new SwitchboardError(
+        'FATE_UNKNOWN',
+        `publish ${entry.messageId} to ${entry.room} was first sent ${sentAgo} ms ago and never acknowledged; ` +
+          `resending it after ${limitMs} ms could store it twice, so it is not resent: ` +
+          'look for its messageId in the room, or publish it again with a new messageId',
+        { room: entry.room, messageId: entry.messageId },
+      ),
+    );
+    this.options.onFateUnknown?.(entry);
   }
 
   /** A retryable failure: send again on this connection, not before `delayMs`. */
@@ -230,16 +304,21 @@ export class Outbox {
     return true;
   }
 
+  private stored(entry: OutboxEntry): StoredPublish {
+    return {
+      messageId: entry.messageId,
+      room: entry.room,
+      payload: toBinary(PayloadSchema, entry.payload),
+      createdAt: entry.createdAt,
+      firstSentAt: entry.firstSentAt,
+    };
+  }
+
   private persist(entry: OutboxEntry): void {
     const store = this.options.store;
     if (!store) return;
     store
-      .put({
-        messageId: entry.messageId,
-        room: entry.room,
-        payload: toBinary(PayloadSchema, entry.payload),
-        createdAt: entry.createdAt,
-      })
+      .put(this.stored(entry))
       .catch((err) => {
         this.options.onError?.(new SwitchboardError('STORAGE', `cannot store the outbox: ${String(err)}`));
       });

@@ -6,6 +6,12 @@ export interface StoredPublish {
   payload: Uint8Array;
   /** Milliseconds since the epoch when the app published it. */
   createdAt: number;
+  /**
+   * When it was first sent (ms since the epoch); absent while never sent.
+   * Written before that send goes out, so a stored entry without it was
+   * never sent.
+   */
+  firstSentAt?: number;
 }
 
 /**
@@ -80,7 +86,7 @@ export class IndexedDbOutboxStore implements OutboxStore {
     const range = IDBKeyRange.bound([this.namespace, ''], [this.namespace, '\uffff']);
     const rows = (await promisify(store.getAll(range))) as (StoredPublish & { namespace: string })[];
     return rows
-      .map(({ messageId, room, payload, createdAt }) => ({ messageId, room, payload, createdAt }))
+      .map(({ messageId, room, payload, createdAt, firstSentAt }) => ({ messageId, room, payload, createdAt, firstSentAt }))
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 

@@ -5,8 +5,11 @@ import type { SwitchboardError } from './errors.js';
 /**
  * idle: connect() not called yet. connecting: a WebSocket is opening or waiting
  * for Welcome. connected: Welcome received. reconnecting: waiting for the next
- * attempt (see StateChange.retryInMs). closed: close() was called or the
- * gateway closed with a code that forbids reconnecting (see StateChange.error).
+ * attempt (see StateChange.retryInMs). closed: close() was called, the
+ * gateway closed with a code that forbids reconnecting, the token was refused
+ * three times in a row, or the gateway refuses the WebSocket upgrade itself
+ * (UPGRADE_REFUSED: a 4xx from its probe, e.g. 403 for a page on an origin it
+ * does not allow); StateChange.error says which. connect() starts again.
  */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -134,6 +137,43 @@ export interface WelcomeInfo {
   gatewayId: string;
   limits?: Limits;
   tokenExpiresAt?: Date;
+  /** How long the gateway's stream recognises a repeated message id (absent: the gateway did not say). */
+  dedupeWindowMs?: number;
+}
+
+/**
+ * The control plane kicked this user (close code 4006), or the user is banned
+ * and the gateway refused the connection. The client reconnects by itself,
+ * once `until` has passed when there is a ban.
+ */
+export interface KickedEvent {
+  /** The kick's reason, for the user ("kicked" when the operator gave none). */
+  reason: string;
+  /** End of the ban, if any: the client does not reconnect before. */
+  until?: Date;
+  /** The close reason as the gateway sent it. */
+  closeReason: string;
+}
+
+/**
+ * A publish that was sent, never acknowledged, and is now older than the
+ * stream's dedupe window: the gateway may have stored it (the ack was lost) or
+ * not (the frame was lost). Resending it with its id could store it twice, so
+ * the client gives up on it instead. To find out, look for `messageId` among
+ * the room's messages (what the client delivered since joining or resuming,
+ * or the history: a join with `history`, or the control plane's GetHistory);
+ * if it is not there, publish `data` again as a new message (a new id).
+ */
+export interface FateUnknownEvent {
+  room: string;
+  messageId: string;
+  data: Data;
+  /** When the app published it. */
+  createdAt: Date;
+  /** When it was first sent to a gateway. */
+  firstSentAt: Date;
+  /** Restored from the durable outbox (a previous page): nobody awaits it. */
+  restored: boolean;
 }
 
 export interface ClientEvents {
@@ -151,4 +191,8 @@ export interface ClientEvents {
   left: LeftEvent;
   /** The number of unacknowledged publishes changed. */
   outbox: { pending: number };
+  /** Kicked (or refused while banned) by the control plane: show `reason` to the user. */
+  kicked: KickedEvent;
+  /** A publish the client will not resend (older than the dedupe window, never acked). */
+  fateUnknown: FateUnknownEvent;
 }

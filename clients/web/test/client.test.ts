@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { create } from '@bufbuild/protobuf';
+import { create, toBinary } from '@bufbuild/protobuf';
 import { WebSocket } from 'ws';
 import {
   type ClientOptions,
+  type FateUnknownEvent,
+  type KickedEvent,
   MemoryOutboxStore,
   proto,
   type RecoveredEvent,
@@ -12,6 +14,7 @@ import {
   SwitchboardClient,
   SwitchboardError,
   type TypingEvent,
+  toPayload,
   type WebSocketConstructor,
 } from '../dist/index.js';
 import { FakeGateway, waitFor } from './fake_gateway.js';
@@ -368,6 +371,7 @@ describe('reconnection and resume', () => {
     await assert.rejects(h.client.connect(), (e: SwitchboardError) => e.code === 'UNAUTHENTICATED');
     assert.equal(h.client.state, 'closed');
     assert.equal(h.tokens.length, 3);
+    assert.equal(server.probes.length, 0, 'the sockets opened: no reason to probe the upgrade');
   });
 
   it('reconnects with a fresh token after TOKEN_EXPIRED, gives up when tokens stay expired', async () => {
@@ -414,5 +418,165 @@ describe('reconnection and resume', () => {
     await assert.rejects(h.client.join('chat:q'), (e: SwitchboardError) => e.code === 'TIMEOUT');
     assert.deepEqual(h.client.joinedRooms(), ['chat:q'], 'a timed-out join stays wanted');
     await assert.rejects(h.client.presence('chat:q'), (e: SwitchboardError) => e.code === 'TIMEOUT');
+  });
+});
+
+describe('kicks', { timeout: 10_000 }, () => {
+  it('emits kicked with the reason, without an error, and reconnects', async () => {
+    const h = makeClient();
+    const kicks: KickedEvent[] = [];
+    h.client.on('kicked', (k) => kicks.push(k));
+    await h.client.connect();
+    server.closeAll(proto.CloseCode.KICKED, 'Spamming the lobby');
+    await waitFor('kicked', () => kicks.length === 1);
+    assert.deepEqual(kicks[0], { reason: 'Spamming the lobby', closeReason: 'Spamming the lobby' });
+    await waitFor('reconnected', () => server.connected().length === 1 && server.conns.length === 2);
+    assert.deepEqual(h.errors, []);
+  });
+
+  it('a banned user gets one kicked event with the ban end, and waits for it', async () => {
+    const until = new Date(Math.ceil(Date.now() / 1000) * 1000 + 60_000);
+    const reason = `banned until ${until.toISOString().replace('.000Z', 'Z')}: Spamming the lobby`;
+    server.banReason = reason;
+    const h = makeClient();
+    const kicks: KickedEvent[] = [];
+    h.client.on('kicked', (k) => kicks.push(k));
+    h.client.connect().catch(() => {});
+    await waitFor('kicked', () => kicks.length === 1);
+    assert.deepEqual(kicks[0], { reason: 'Spamming the lobby', until, closeReason: reason });
+    const retry = h.states.find((s) => s.state === 'reconnecting')!;
+    assert.equal(retry.closeCode, proto.CloseCode.KICKED);
+    assert.ok(retry.retryInMs! > 55_000, `waits for the ban to end: ${retry.retryInMs} ms`);
+    assert.deepEqual(h.errors, [], 'the PERMISSION_DENIED before the close is reported as the kick');
+    assert.equal(server.conns.length, 1);
+  });
+});
+
+describe('refused upgrades', { timeout: 10_000 }, () => {
+  it('probes after 3 attempts that never opened; a 403 stops with UPGRADE_REFUSED', async () => {
+    server.refusal = { status: 403, reason: 'origin not allowed' };
+    const h = makeClient({ format: 'protobuf' });
+    await assert.rejects(
+      h.client.connect(),
+      (e: SwitchboardError) =>
+        e.code === 'UPGRADE_REFUSED' && e.details.status === 403 && e.details.reason === 'origin not allowed',
+    );
+    assert.equal(h.client.state, 'closed');
+    assert.equal(h.states.at(-1)!.error?.code, 'UPGRADE_REFUSED');
+    assert.deepEqual(h.errors.map((e) => e.code), ['UPGRADE_REFUSED']);
+    assert.equal(server.probes.length, 1);
+    const probe = server.probes[0];
+    assert.equal(probe.pathname, '/ws');
+    assert.equal(probe.searchParams.get('probe'), '1');
+    assert.equal(probe.searchParams.get('format'), 'protobuf');
+    // The probe runs while the backoff does: at most one more attempt started.
+    assert.ok(server.upgrades >= 3 && server.upgrades <= 4, `${server.upgrades} upgrade attempts`);
+    await assert.rejects(h.client.publish('chat:x', 'after'), (e: SwitchboardError) => e.code === 'CLOSED');
+  });
+
+  it('keeps backing off while the probe answers 5xx or something that is not the probe', async () => {
+    server.refusing = true; // upgrades and probes get 503
+    const h = makeClient({ probeAfterFailures: 2 });
+    const connected = h.client.connect();
+    await waitFor('two probes answered 503', () => server.probes.length >= 2);
+    // A gateway without the probe: GET /ws is a plain 404, which says nothing about the upgrade.
+    server.probeEnabled = false;
+    server.refusal = { status: 404, reason: 'not found' };
+    const upgrades = server.upgrades;
+    await waitFor('four more attempts', () => server.upgrades >= upgrades + 4);
+    server.refusal = undefined;
+    server.refusing = false;
+    await connected;
+    assert.equal(h.client.state, 'connected');
+    assert.deepEqual(h.errors, []);
+  });
+
+  it('keeps backing off when the probe cannot be read (network, CORS)', async () => {
+    server.refusal = { status: 403, reason: 'origin not allowed' };
+    const fetched: string[] = [];
+    const h = makeClient({
+      probeAfterFailures: 1,
+      fetch: async (url) => {
+        fetched.push(url);
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    const connected = h.client.connect();
+    await waitFor('two probes', () => fetched.length >= 2);
+    assert.match(fetched[0], /^http:\/\/127\.0\.0\.1:\d+\/ws\?probe=1&format=json$/);
+    server.refusal = undefined;
+    await connected;
+    assert.deepEqual(h.errors, []);
+  });
+});
+
+describe('dedupe window', { timeout: 10_000 }, () => {
+  for (const how of ['Welcome', 'the dedupeWindowMs option'] as const) {
+    it(`does not resend a publish first sent longer ago than the window (from ${how}); hands it over as fate unknown`, async () => {
+      await replaceServer(new FakeGateway({ dedupeWindowMs: 300, announceDedupeWindow: how === 'Welcome' }));
+      const h = makeClient(how === 'Welcome' ? {} : { dedupeWindowMs: 300 });
+      const unknown: FateUnknownEvent[] = [];
+      h.client.on('fateUnknown', (e) => unknown.push(e));
+      await h.client.connect();
+      assert.equal(h.client.welcome!.dedupeWindowMs, how === 'Welcome' ? 300 : undefined);
+      server.ackPublishes = false; // stored, but the acks are lost
+      const late = h.client.publish('chat:w', 'maybe stored', { messageId: 'late-1' });
+      await waitFor('sent', () => publishes().length === 1);
+      const sentAt = Date.now();
+      await waitFor('the window passed', () => Date.now() - sentAt > 300, 2000);
+      const fresh = h.client.publish('chat:w', 'inside the window', { messageId: 'fresh-1' });
+      await waitFor('sent', () => publishes().length === 2);
+      server.ackPublishes = true;
+      server.closeAll(proto.CloseCode.DISCONNECTED);
+
+      await assert.rejects(
+        late,
+        (e: SwitchboardError) => e.code === 'FATE_UNKNOWN' && e.details.messageId === 'late-1' && e.details.room === 'chat:w',
+      );
+      assert.deepEqual(await fresh, { room: 'chat:w', messageId: 'fresh-1', offset: 2, duplicate: true });
+      assert.deepEqual(publishes().map((p) => p.messageId), ['late-1', 'fresh-1', 'fresh-1'], 'late-1 not resent');
+      assert.equal(server.rooms.get('chat:w')!.messages.length, 2, 'each stored once');
+      assert.equal(unknown.length, 1);
+      const u = unknown[0];
+      assert.deepEqual([u.room, u.messageId, u.data, u.restored], ['chat:w', 'late-1', 'maybe stored', false]);
+      assert.ok(u.firstSentAt.getTime() <= sentAt && u.createdAt.getTime() <= u.firstSentAt.getTime());
+      assert.equal(h.client.outboxSize, 0);
+      assert.deepEqual(h.errors, []);
+    });
+  }
+
+  it('a reloaded page does not resend what the last one sent past the window, and sends what it never sent', async () => {
+    await replaceServer(new FakeGateway({ dedupeWindowMs: 300 }));
+    const store = new MemoryOutboxStore();
+    const first = makeClient({ persistOutbox: store });
+    await first.client.connect();
+    server.ackPublishes = false;
+    first.client.publish('chat:s', 'sent, ack lost', { messageId: 'sent-1' }).catch(() => {});
+    await waitFor('sent', () => publishes().length === 1);
+    const firstSentAt = store.entries.get('sent-1')!.firstSentAt;
+    assert.ok(firstSentAt !== undefined, 'the first send is in the store before it goes out');
+    first.client.close(); // the tab closes before the ack
+    // Written offline an hour ago, never sent.
+    store.entries.set('never-1', {
+      messageId: 'never-1',
+      room: 'chat:s',
+      payload: toBinary(proto.PayloadSchema, toPayload('never sent')),
+      createdAt: Date.now() - 3_600_000,
+    });
+    await waitFor('the window passed', () => Date.now() - firstSentAt > 300, 2000);
+    server.ackPublishes = true;
+
+    const second = makeClient({ persistOutbox: store });
+    const unknown: FateUnknownEvent[] = [];
+    second.client.on('fateUnknown', (e) => unknown.push(e));
+    await second.client.connect();
+    await waitFor('store emptied', () => store.entries.size === 0);
+    await waitFor('never-1 stored', () => server.rooms.get('chat:s')?.messages.length === 2);
+    assert.deepEqual(publishes().map((p) => p.messageId), ['sent-1', 'never-1']);
+    assert.deepEqual(
+      unknown.map((u) => [u.messageId, u.data, u.restored, u.firstSentAt.getTime()]),
+      [['sent-1', 'sent, ack lost', true, firstSentAt]],
+    );
+    assert.equal(second.client.outboxSize, 0);
   });
 });

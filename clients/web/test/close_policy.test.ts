@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { closeAction, MAX_AUTH_FAILURES, proto } from '../dist/index.js';
+import { closeAction, MAX_AUTH_FAILURES, parseKickReason, proto } from '../dist/index.js';
 
 const C = proto.CloseCode;
 const ctx = (extra = {}) => ({ authFailures: 0, now: 1_000_000, nextBackoff: () => 123, ...extra });
@@ -46,5 +46,37 @@ describe('closeAction', () => {
     const reason = 'kicked; retry after 2030-01-01T00:05:00Z';
     assert.deepEqual(closeAction(C.KICKED, reason, ctx({ now })), { reconnect: true, delayMs: 300_000 });
     assert.deepEqual(closeAction(C.KICKED, 'kicked', ctx({ now })), { reconnect: true, delayMs: 123 });
+  });
+});
+
+describe('parseKickReason', () => {
+  it('reads the kick reason, a ban in both gateway formats, and the ban end', () => {
+    assert.deepEqual(parseKickReason('Spamming the lobby'), { reason: 'Spamming the lobby' });
+    assert.deepEqual(parseKickReason(''), { reason: 'kicked' });
+    assert.deepEqual(parseKickReason('banned until 2026-12-04T20:00:00Z: Spamming: again'), {
+      reason: 'Spamming: again',
+      until: new Date('2026-12-04T20:00:00Z'),
+    });
+    assert.deepEqual(parseKickReason('banned until 2026-12-04T20:00:00.250+01:00'), {
+      reason: 'kicked',
+      until: new Date('2026-12-04T19:00:00.250Z'),
+    });
+    assert.deepEqual(parseKickReason('kicked; retry after 2030-01-01T00:05:00Z'), {
+      reason: 'kicked',
+      until: new Date('2030-01-01T00:05:00Z'),
+    });
+  });
+
+  it('waits out a ban written as "banned until"', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    assert.deepEqual(closeAction(C.KICKED, 'banned until 2030-01-01T00:01:00Z: flood', ctx({ now })), {
+      reconnect: true,
+      delayMs: 60_000,
+    });
+    // A ban that is over already: the backoff alone.
+    assert.deepEqual(closeAction(C.KICKED, 'banned until 2029-12-31T23:00:00Z: flood', ctx({ now })), {
+      reconnect: true,
+      delayMs: 123,
+    });
   });
 });

@@ -1,8 +1,10 @@
 // An in-process stand-in for the gateway, built on `ws`: enough of the
 // protocol (Connect/Welcome, Join with history and resume, Publish with
-// dedupe, ephemeral events, presence queries and events, pings) to test the client's
-// reconnection logic, plus knobs to misbehave on purpose.
+// dedupe, ephemeral events, presence queries and events, pings, bans, the
+// upgrade probe GET /ws?probe=1) to test the client's reconnection logic,
+// plus knobs to misbehave on purpose.
 import { create } from '@bufbuild/protobuf';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { decodeClientFrame, encodeServerFrame, type Format, proto } from '../dist/index.js';
@@ -39,13 +41,19 @@ export interface FakeGatewayOptions {
   /** Token -> user id; any other token is refused with 4001. Default: every token is user "u-<token>". */
   users?: Map<string, string>;
   tokenTtlMs?: number;
+  /** A repeated message id is a duplicate only this long after it was stored (default: forever). */
+  dedupeWindowMs?: number;
+  /** Tell clients dedupeWindowMs in Welcome.dedupe_window (default true). */
+  announceDedupeWindow?: boolean;
 }
 
 export class FakeGateway {
+  private http!: Server;
   private wss!: WebSocketServer;
   readonly conns: FakeConn[] = [];
   readonly rooms = new Map<string, FakeRoom>();
-  private readonly dedupe = new Map<string, bigint>();
+  /** room|messageId -> offset and when it was stored. */
+  private readonly dedupe = new Map<string, { offset: bigint; at: number }>();
   private seq = 0n;
   private serial = 0;
   port = 0;
@@ -57,6 +65,16 @@ export class FakeGateway {
   closeBeforeAck?: { code: number; ids: Set<string> };
   /** Refuse WebSocket upgrades (HTTP 503), as a gateway that is down would. */
   refusing = false;
+  /** Refuse WebSocket upgrades with this status (e.g. 403 "origin not allowed"); wins over `refusing`. */
+  refusal?: { status: number; reason: string };
+  /** Answer GET /ws?probe=1 (false: 404 "not found", as a gateway without the probe). */
+  probeEnabled = true;
+  /** URLs of the probe requests received. */
+  readonly probes: URL[] = [];
+  /** Upgrade requests received (accepted or refused). */
+  upgrades = 0;
+  /** Refuse every Connect of a user: PERMISSION_DENIED, then close 4006 with this reason. */
+  banReason?: string;
   /** Ignore every frame (a stalled connection). */
   stalled = false;
   /** Resume replays start this many offsets early (an overlap the client must drop). */
@@ -81,10 +99,14 @@ export class FakeGateway {
   }
 
   async start(port = 0): Promise<void> {
+    this.http = createServer((req, res) => this.onHttp(req, res));
     this.wss = new WebSocketServer({
-      host: '127.0.0.1',
-      port,
-      verifyClient: (_info: unknown, done: (ok: boolean, code?: number) => void) => done(!this.refusing, 503),
+      server: this.http,
+      verifyClient: (_info: unknown, done: (ok: boolean, code?: number, message?: string) => void) => {
+        this.upgrades++;
+        if (this.refusal) return done(false, this.refusal.status, this.refusal.reason);
+        done(!this.refusing, 503);
+      },
       handleProtocols: (protocols) => {
         if (protocols.has('switchboard.v1.proto')) return 'switchboard.v1.proto';
         if (protocols.has('switchboard.v1.json')) return 'switchboard.v1.json';
@@ -92,16 +114,37 @@ export class FakeGateway {
       },
     });
     await new Promise<void>((resolve, reject) => {
-      this.wss.once('listening', resolve);
-      this.wss.once('error', reject);
+      this.http.once('error', reject);
+      this.http.listen(port, '127.0.0.1', () => resolve());
     });
-    this.port = (this.wss.address() as AddressInfo).port;
+    this.port = (this.http.address() as AddressInfo).port;
     this.wss.on('connection', (ws) => this.accept(ws));
   }
 
   async stop(): Promise<void> {
     for (const c of this.conns) c.ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeAllConnections();
+    await closed;
+  }
+
+  /** Plain HTTP: the upgrade probe, as the gateway answers it; everything else 404. */
+  private onHttp(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+    if (url.pathname !== '/ws' || url.searchParams.get('probe') !== '1' || !this.probeEnabled) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    this.probes.push(url);
+    const { status, reason } = this.refusal ?? (this.refusing ? { status: 503, reason: 'down' } : { status: 200, reason: 'ok' });
+    res
+      .writeHead(status, {
+        'content-type': 'application/json',
+        'access-control-allow-origin': '*',
+        'cache-control': 'no-store',
+      })
+      .end(JSON.stringify({ status, reason }));
   }
 
   /** Connections that got a Welcome, newest last. */
@@ -220,6 +263,11 @@ export class FakeGateway {
           conn.ws.close(expired ? proto.CloseCode.TOKEN_EXPIRED : proto.CloseCode.UNAUTHENTICATED, 'refused');
           return;
         }
+        if (this.banReason !== undefined) {
+          this.error(conn, frame.id, proto.ErrorCode.PERMISSION_DENIED, this.banReason);
+          conn.ws.close(proto.CloseCode.KICKED, this.banReason);
+          return;
+        }
         conn.userId = user;
         conn.connected = true;
         const ttl = BigInt(Math.floor((Date.now() + (this.options.tokenTtlMs ?? 3_600_000)) / 1000));
@@ -231,6 +279,13 @@ export class FakeGateway {
             userId: user,
             gatewayId: this.gatewayId,
             tokenExpiresAt: { seconds: ttl, nanos: 0 },
+            dedupeWindow:
+              this.options.dedupeWindowMs !== undefined && this.options.announceDedupeWindow !== false
+                ? {
+                    seconds: BigInt(Math.floor(this.options.dedupeWindowMs / 1000)),
+                    nanos: (this.options.dedupeWindowMs % 1000) * 1e6,
+                  }
+                : undefined,
           }),
         });
         for (const join of k.value.joins) this.join(conn, frame.id, join);
@@ -253,11 +308,17 @@ export class FakeGateway {
         if (err) return this.reply(conn, frame.id, { case: 'error', value: err });
         const key = `${p.room}|${p.messageId}`;
         const existing = this.dedupe.get(key);
-        if (existing !== undefined) {
+        const window = this.options.dedupeWindowMs ?? Infinity;
+        if (existing !== undefined && Date.now() - existing.at <= window) {
           if (!this.ackPublishes) return;
           return this.reply(conn, frame.id, {
             case: 'publishAck',
-            value: create(proto.PublishAckSchema, { room: p.room, offset: existing, messageId: p.messageId, duplicate: true }),
+            value: create(proto.PublishAckSchema, {
+              room: p.room,
+              offset: existing.offset,
+              messageId: p.messageId,
+              duplicate: true,
+            }),
           });
         }
         const m = this.store(p.room, p.messageId, p.payload ?? create(proto.PayloadSchema), {
@@ -395,7 +456,7 @@ export class FakeGateway {
       time: { seconds: BigInt(Math.floor(Date.now() / 1000)), nanos: 0 },
     });
     this.room(room).messages.push(m);
-    this.dedupe.set(`${room}|${messageId}`, m.offset);
+    this.dedupe.set(`${room}|${messageId}`, { offset: m.offset, at: Date.now() });
     for (const c of this.connected()) {
       if (c.rooms.has(room)) this.reply(c, 0n, { case: 'message', value: m });
     }

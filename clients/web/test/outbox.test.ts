@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryOutboxStore, Outbox, SwitchboardError, toPayload } from '../dist/index.js';
+import { MemoryOutboxStore, Outbox, type OutboxStore, type StoredPublish, SwitchboardError, toPayload } from '../dist/index.js';
 
 describe('Outbox', () => {
   it('keeps publish order and hands out unsent entries in order', async () => {
@@ -74,6 +74,56 @@ describe('Outbox', () => {
     o2.fail(o2.get('old-2')!, new SwitchboardError('PERMISSION_DENIED', 'no'));
     assert.equal(errors.length, 1);
     o2.rejectAll(new SwitchboardError('CLOSED', 'done'));
+  });
+
+  it('records the first send in the store before it goes out; later entries wait behind it', async () => {
+    const puts: StoredPublish[] = [];
+    const releases: (() => void)[] = [];
+    const store: OutboxStore = {
+      load: async () => [],
+      put: (e) => {
+        puts.push({ ...e });
+        return e.firstSentAt === undefined ? Promise.resolve() : new Promise((r) => releases.push(r));
+      },
+      remove: async () => {},
+    };
+    let now = 1000;
+    const o = new Outbox({ timeoutMs: 10_000, store, now: () => now });
+    void o.add('r', 'a', toPayload('a')).catch(() => {});
+    void o.add('r', 'b', toPayload('b')).catch(() => {});
+    const a = o.get('a')!;
+    let ready = 0;
+    assert.equal(o.readyToSend(a, () => ready++), false);
+    assert.deepEqual(puts.map((p) => [p.messageId, p.firstSentAt]), [['a', undefined], ['b', undefined], ['a', 1000]]);
+    assert.deepEqual(o.due(), [], 'b does not overtake a');
+    releases[0]();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(ready, 1);
+    assert.deepEqual(o.due().map((e) => e.messageId), ['a', 'b']);
+    assert.equal(o.readyToSend(a, () => ready++), true, 'recorded already');
+    o.markSent(a, 1n);
+    o.onDisconnected();
+    now = 1000 + 500;
+    assert.equal(o.tooOldToResend(a, 500), false);
+    now = 1000 + 501;
+    assert.equal(o.tooOldToResend(a, 500), true);
+    assert.equal(o.tooOldToResend(o.get('b')!, 500), false, 'never sent: never too old');
+    o.rejectAll(new SwitchboardError('CLOSED', 'done'));
+  });
+
+  it('gives up on an entry: rejects it with FATE_UNKNOWN and hands it over', async () => {
+    const store = new MemoryOutboxStore();
+    const given: string[] = [];
+    const o = new Outbox({ timeoutMs: 10_000, store, onFateUnknown: (e) => given.push(e.messageId) });
+    const p = o.add('r', 'x', toPayload('x'));
+    o.readyToSend(o.get('x')!, () => {});
+    await new Promise((r) => setImmediate(r));
+    o.giveUp(o.get('x')!, 100);
+    await assert.rejects(p, (e: SwitchboardError) => e.code === 'FATE_UNKNOWN' && e.details.messageId === 'x');
+    assert.deepEqual(given, ['x']);
+    assert.equal(o.size, 0);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(store.entries.size, 0);
   });
 
   it('waits before resending after a retryable error', () => {
