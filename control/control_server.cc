@@ -106,6 +106,9 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, so a second control plane on the same
+  // port would start and take half of the calls: refuse a port in use instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(opts.grpc_address, *credentials, &self->grpc_port_);
   builder.RegisterService(self->service_.get());
   self->grpc_server_ = builder.BuildAndStart();

@@ -3,11 +3,13 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -79,9 +81,19 @@ bool HeaderHasToken(absl::string_view value, absl::string_view token) {
   return false;
 }
 
-// "https://*.example.com" matches "https://a.example.com"; otherwise exact
+// "https://*.example.com" matches "https://a.example.com"; "http://localhost:*"
+// matches "http://localhost" and "http://localhost:<port>"; otherwise exact
 // (case-insensitive, as origins are).
 bool OriginMatches(absl::string_view pattern, absl::string_view origin) {
+  if (absl::EndsWith(pattern, ":*")) {
+    absl::string_view base = pattern.substr(0, pattern.size() - 2);
+    if (!absl::StartsWithIgnoreCase(origin, base)) return false;
+    absl::string_view rest = origin.substr(base.size());
+    if (rest.empty()) return true;
+    if (!absl::ConsumePrefix(&rest, ":") || rest.empty() || rest.size() > 5) return false;
+    return std::all_of(rest.begin(), rest.end(),
+                       [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+  }
   const size_t star = pattern.find("*.");
   if (star == absl::string_view::npos) return absl::EqualsIgnoreCase(pattern, origin);
   absl::string_view prefix = pattern.substr(0, star);
@@ -126,6 +138,52 @@ std::string WebSocketAccept(absl::string_view key) {
   return Base64(digest, sizeof(digest));
 }
 
+namespace {
+
+// The checks an upgrade and a probe share, in the order an upgrade runs them
+// after its WebSocket headers: Host, Origin, then the frame format (offered
+// subprotocols or ?format=). Fills `out`'s format and subprotocol.
+absl::Status CheckOriginAndFormat(const http::request<http::empty_body>& req,
+                                  const std::vector<std::string>& allowed_origins,
+                                  UpgradeRequest* out, UpgradeRefusal* refusal) {
+  auto refuse = [refusal](int status, std::string reason) {
+    refusal->status = status;
+    refusal->reason = reason;
+    return absl::InvalidArgumentError(reason);
+  };
+  absl::string_view host(req[http::field::host].data(), req[http::field::host].size());
+  // RFC 6455 §4.1 (and HTTP/1.1) require Host.
+  if (host.empty()) return refuse(400, "a Host header is required");
+  absl::string_view origin(req[http::field::origin].data(), req[http::field::origin].size());
+  if (!OriginAllowed(origin, host, allowed_origins)) {
+    return refuse(403, "origin not allowed");
+  }
+  absl::string_view target(req.target().data(), req.target().size());
+  absl::string_view offered(req[http::field::sec_websocket_protocol].data(),
+                            req[http::field::sec_websocket_protocol].size());
+  if (!offered.empty()) {
+    for (absl::string_view p : absl::StrSplit(offered, ',')) {
+      p = absl::StripAsciiWhitespace(p);
+      if (p == kProtobufSubprotocol || p == kJsonSubprotocol) {
+        out->subprotocol = std::string(p);
+        out->format = p == kProtobufSubprotocol ? FrameFormat::kProtobuf : FrameFormat::kJson;
+        return absl::OkStatus();
+      }
+    }
+    return refuse(400, absl::StrCat("supported subprotocols: ", kProtobufSubprotocol, ", ",
+                                    kJsonSubprotocol));
+  }
+  const std::string format = QueryParam(target, "format");
+  if (format == "protobuf") {
+    out->format = FrameFormat::kProtobuf;
+  } else if (!format.empty() && format != "json") {
+    return refuse(400, "format must be json or protobuf");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<UpgradeRequest> CheckUpgrade(const http::request<http::empty_body>& req,
                                             const std::vector<std::string>& allowed_origins,
                                             UpgradeRefusal* refusal) {
@@ -153,38 +211,9 @@ absl::StatusOr<UpgradeRequest> CheckUpgrade(const http::request<http::empty_body
   if (key.size() != 24 || key.back() != '=') {
     return refuse(400, "Sec-WebSocket-Key must be 16 bytes, base64");
   }
-  absl::string_view origin(req[http::field::origin].data(), req[http::field::origin].size());
-  absl::string_view host(req[http::field::host].data(), req[http::field::host].size());
-  if (!OriginAllowed(origin, host, allowed_origins)) {
-    return refuse(403, "origin not allowed");
-  }
-
   UpgradeRequest out;
-  absl::string_view offered(req[http::field::sec_websocket_protocol].data(),
-                            req[http::field::sec_websocket_protocol].size());
-  if (!offered.empty()) {
-    bool found = false;
-    for (absl::string_view p : absl::StrSplit(offered, ',')) {
-      p = absl::StripAsciiWhitespace(p);
-      if (p == kProtobufSubprotocol || p == kJsonSubprotocol) {
-        out.subprotocol = std::string(p);
-        out.format = p == kProtobufSubprotocol ? FrameFormat::kProtobuf : FrameFormat::kJson;
-        found = true;
-        break;
-      }
-    }
-    if (!found) {
-      return refuse(400, absl::StrCat("supported subprotocols: ", kProtobufSubprotocol, ", ",
-                                      kJsonSubprotocol));
-    }
-  } else {
-    const std::string format = QueryParam(target, "format");
-    if (format == "protobuf") {
-      out.format = FrameFormat::kProtobuf;
-    } else if (!format.empty() && format != "json") {
-      return refuse(400, "format must be json or protobuf");
-    }
-  }
+  absl::Status checked = CheckOriginAndFormat(req, allowed_origins, &out, refusal);
+  if (!checked.ok()) return checked;
   absl::string_view auth(req[http::field::authorization].data(),
                          req[http::field::authorization].size());
   if (absl::ConsumePrefix(&auth, "Bearer ") || absl::ConsumePrefix(&auth, "bearer ")) {
@@ -194,6 +223,30 @@ absl::StatusOr<UpgradeRequest> CheckUpgrade(const http::request<http::empty_body
   }
   out.accept = WebSocketAccept(key);
   return out;
+}
+
+bool IsUpgradeProbe(const http::request<http::empty_body>& req) {
+  absl::string_view target(req.target().data(), req.target().size());
+  return req.method() == http::verb::get && target.substr(0, target.find('?')) == "/ws" &&
+         QueryParam(target, "probe") == "1";
+}
+
+UpgradeRefusal ProbeUpgrade(const http::request<http::empty_body>& req,
+                            const std::vector<std::string>& allowed_origins) {
+  UpgradeRefusal answer;
+  UpgradeRequest ignored;
+  if (req.version() < 11) {
+    answer.reason = "HTTP/1.1 required";
+  } else if (CheckOriginAndFormat(req, allowed_origins, &ignored, &answer).ok()) {
+    answer.status = 200;
+    answer.reason = "an upgrade would be accepted";
+  }
+  return answer;
+}
+
+std::string ProbeAnswerJson(const UpgradeRefusal& answer) {
+  nlohmann::json body = {{"status", answer.status}, {"reason", answer.reason}};
+  return body.dump() + "\n";
 }
 
 HttpUpgrade::HttpUpgrade(Worker& worker, Transport transport,
@@ -272,12 +325,19 @@ void HttpUpgrade::Abandon() {
   slot_.Release();
 }
 
-void HttpUpgrade::Respond(int status, std::string body, const char* content_type) {
+void HttpUpgrade::Respond(int status, std::string body, const char* content_type, bool cors) {
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::server, "switchboard");
   res.set(http::field::content_type, content_type);
-  // The demo is rebuilt in place; make browsers revalidate it.
-  res.set(http::field::cache_control, "no-cache");
+  if (cors) {
+    // A probe's answer says only what the upgrade's answer would have said:
+    // any page may read it (that is what lets a refused page learn why).
+    res.set(http::field::access_control_allow_origin, "*");
+    res.set(http::field::cache_control, "no-store");
+  } else {
+    // The demo is rebuilt in place; make browsers revalidate it.
+    res.set(http::field::cache_control, "no-cache");
+  }
   if (status == 426) res.set(http::field::sec_websocket_version, "13");
   res.keep_alive(false);
   res.body() = std::move(body);
@@ -323,10 +383,17 @@ void HttpUpgrade::Finish() {
 
 void HttpUpgrade::OnRequest() {
   const auto& req = parser_.get();
+  GatewayContext& ctx = worker_.ctx();
+  if (IsUpgradeProbe(req)) {
+    UpgradeRefusal answer = ProbeUpgrade(req, ctx.options->allowed_origins);
+    if (answer.status == 200 && ctx.draining.load()) {
+      answer = UpgradeRefusal{503, "gateway draining: connect to another one"};
+    }
+    return Respond(answer.status, ProbeAnswerJson(answer), "application/json", /*cors=*/true);
+  }
   if (!beast::websocket::is_upgrade(req)) {
     return ServeStatic(absl::string_view(req.target().data(), req.target().size()));
   }
-  GatewayContext& ctx = worker_.ctx();
   if (ctx.draining.load()) return Respond(503, "gateway draining: connect to another one\n");
   UpgradeRefusal refusal;
   auto upgrade = CheckUpgrade(req, ctx.options->allowed_origins, &refusal);

@@ -41,13 +41,28 @@ struct UpgradeRefusal {
 };
 
 // Checks a WebSocket upgrade request (RFC 6455 §4.2.1): GET on /ws, HTTP/1.1,
-// Upgrade/Connection headers, Sec-WebSocket-Version 13, a 16-byte key, an
-// allowed Origin, and a supported subprotocol ("switchboard.v1.proto" or
+// Upgrade/Connection headers, Sec-WebSocket-Version 13, a 16-byte key, a Host
+// header, an allowed Origin, and a supported subprotocol ("switchboard.v1.proto" or
 // "switchboard.v1.json"; none offered means JSON unless ?format=protobuf).
 // Pure: exposed for tests and the fuzzer.
 absl::StatusOr<UpgradeRequest> CheckUpgrade(
     const boost::beast::http::request<boost::beast::http::empty_body>& request,
     const std::vector<std::string>& allowed_origins, UpgradeRefusal* refusal);
+
+// A probe is a plain `GET /ws?probe=1` (no upgrade headers). Browsers do not
+// expose the HTTP status of a refused WebSocket upgrade, so a client whose
+// upgrades keep failing asks with a probe what the upgrade would be answered.
+bool IsUpgradeProbe(const boost::beast::http::request<boost::beast::http::empty_body>& request);
+
+// What an upgrade from the probe's Origin, Host and ?format= would be answered:
+// status 200 when it would be accepted, else the refusal CheckUpgrade gives.
+// The caller answers 503 instead of 200 while draining. Pure.
+UpgradeRefusal ProbeUpgrade(
+    const boost::beast::http::request<boost::beast::http::empty_body>& request,
+    const std::vector<std::string>& allowed_origins);
+
+// The probe's JSON body: {"status":403,"reason":"origin not allowed"}.
+std::string ProbeAnswerJson(const UpgradeRefusal& answer);
 
 // Sec-WebSocket-Accept for a Sec-WebSocket-Key.
 std::string WebSocketAccept(absl::string_view key);
@@ -71,7 +86,9 @@ class HttpUpgrade : public std::enable_shared_from_this<HttpUpgrade> {
   void DoRead();
   void OnBadRequest(boost::beast::error_code ec);
   void OnRequest();
-  void Respond(int status, std::string body, const char* content_type = "text/plain");
+  // `cors`: readable by any origin, never cached (probe answers).
+  void Respond(int status, std::string body, const char* content_type = "text/plain",
+               bool cors = false);
   void ServeStatic(absl::string_view target);
   void Upgrade(const UpgradeRequest& upgrade);
   // Sends out_ within `timeout`, then calls written_(true), or written_(false)

@@ -48,6 +48,22 @@ absl::StatusOr<std::unique_ptr<Listener>> Listener::Create(const std::string& ad
     self->tls_ = tls_context;
   }
   int bound_port = port;
+  if (port != 0) {
+    // The workers' acceptors share the port through SO_REUSEPORT, which would
+    // let a second gateway process (same user) share it too and take half of
+    // the connections. A bind without SO_REUSEPORT fails while any socket
+    // listens on the port, so a port already served is refused here.
+    tcp::acceptor probe(workers.front()->io());
+    tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));
+    probe.open(endpoint.protocol(), ec);
+    if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(endpoint, ec);
+    if (ec) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", address, ":", port, ": ", ec.message()));
+    }
+    probe.close(ec);
+  }
   for (Worker* worker : workers) {
     auto acceptor = std::make_shared<Acceptor>(*worker, tls_context);
     tcp::endpoint endpoint(ip, static_cast<uint16_t>(bound_port));

@@ -251,6 +251,9 @@ void Session::SendWelcome(uint64_t id) {
   const auto& limits = ctx.options->limits;
   ToProto(limits.ping_interval, welcome->mutable_ping_interval());
   ToProto(limits.ping_timeout, welcome->mutable_ping_timeout());
+  // The gateway runs only against a stream whose settings equal its flags
+  // (fanout::EnsureStream), so its flag is the stream's window.
+  ToProto(ctx.options->stream.dedupe_window, welcome->mutable_dedupe_window());
   auto* l = welcome->mutable_limits();
   l->set_max_message_bytes(static_cast<uint32_t>(limits.max_message_bytes));
   l->set_max_payload_bytes(static_cast<uint32_t>(limits.max_payload_bytes));

@@ -43,16 +43,16 @@ inline constexpr uint16_t kCloseTlsHandshake = 1015;
 
 // Whether a status code a client put in its Close frame is acceptable.
 //
-// Accepted: 1000-1003 and 1007-1011 (defined by RFC 6455 and its IANA
-// registry at publication; 1010 is client-only, 1011 was later opened to both
-// sides), and 3000-4999 (libraries, frameworks and applications).
+// Accepted: 1000-1003 and 1007-1014 (defined by RFC 6455 and registered with
+// IANA since: 1010 is client-only, 1011 was later opened to both sides, and
+// 1012 service restart, 1013 try again later and 1014 bad gateway are
+// registered for either side, so a proxy in front of a client may send them),
+// and 3000-4999 (libraries, frameworks and applications).
 // Refused, answered with 1002: 0-999 (unused), 1004 (reserved), 1005, 1006
-// and 1015 (must never be sent, §7.4.1), 1012-2999 (reserved for the
-// protocol; 1012-1014 were registered later but are server-to-client codes a
-// client has no reason to send) and 5000+. This is what the Autobahn test
-// suite (cases 7.7.x / 7.9.x) expects of a server.
+// and 1015 (must never be sent, §7.4.1), 1016-2999 (reserved for the protocol,
+// unassigned) and 5000+.
 constexpr bool IsValidReceivedCloseCode(uint16_t code) {
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
          (code >= 3000 && code <= 4999);
 }
 

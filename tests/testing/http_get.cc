@@ -125,6 +125,12 @@ absl::StatusOr<HttpResponse> Parse(absl::string_view raw) {
 }  // namespace
 
 absl::StatusOr<HttpResponse> HttpGet(int port, absl::string_view path, absl::Duration timeout) {
+  return HttpGet(port, path, timeout, {});
+}
+
+absl::StatusOr<HttpResponse> HttpGet(
+    int port, absl::string_view path, absl::Duration timeout,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
   const absl::Time deadline = absl::Now() + timeout;
   Socket sock(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (sock.fd() < 0) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
@@ -148,8 +154,10 @@ absl::StatusOr<HttpResponse> HttpGet(int port, absl::string_view path, absl::Dur
     }
   }
 
-  const std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1:", port,
-                                           "\r\nConnection: close\r\n\r\n");
+  std::string request = absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1:", port,
+                                     "\r\nConnection: close\r\n");
+  for (const auto& [name, value] : headers) absl::StrAppend(&request, name, ": ", value, "\r\n");
+  absl::StrAppend(&request, "\r\n");
   size_t sent = 0;
   while (sent < request.size()) {
     const ssize_t n = send(sock.fd(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);

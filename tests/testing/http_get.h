@@ -2,6 +2,8 @@
 #define SWITCHBOARD_TESTS_TESTING_HTTP_GET_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -23,6 +25,10 @@ struct HttpResponse {
 // exchange taking longer than `timeout` (DeadlineExceeded). Thread-safe.
 absl::StatusOr<HttpResponse> HttpGet(int port, absl::string_view path,
                                      absl::Duration timeout = absl::Seconds(5));
+// The same with extra request headers (e.g. an Origin).
+absl::StatusOr<HttpResponse> HttpGet(
+    int port, absl::string_view path, absl::Duration timeout,
+    const std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace testing
 }  // namespace switchboard

@@ -369,12 +369,12 @@ TEST(FrameReaderTest, OneByteClosePayloadIsAProtocolError) {
 }
 
 TEST(FrameReaderTest, CloseCodes) {
-  for (uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000,
-                        4999}) {
+  for (uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
+                        3000, 3999, 4000, 4999}) {
     ExpectEvents(Close(code, "r"), {absl::StrCat("close:", code, ":r")});
   }
-  for (uint16_t code : {0, 1, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016, 1100, 2000,
-                        2999, 5000, 65535}) {
+  for (uint16_t code : {0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000,
+                        65535}) {
     ExpectFailure(Close(code, ""), kCloseProtocolError);
   }
 }

@@ -17,7 +17,9 @@ TEST(ProtocolTest, ControlOpcodes) {
 }
 
 TEST(ProtocolTest, ReceivedCloseCodes) {
-  const std::set<int> defined = {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011};
+  // RFC 6455 and the IANA registry: 1012-1014 are registered for either side.
+  const std::set<int> defined = {1000, 1001, 1002, 1003, 1007, 1008, 1009,
+                                 1010, 1011, 1012, 1013, 1014};
   for (int code = 0; code <= 0xFFFF; ++code) {
     const bool expected = defined.count(code) > 0 || (code >= 3000 && code <= 4999);
     EXPECT_EQ(IsValidReceivedCloseCode(static_cast<uint16_t>(code)), expected) << code;
