@@ -1,5 +1,6 @@
 // Headless Chromium drives the demo app (clients/demo) against the real stack:
-// nats-server with JetStream and the switchboard-gateway binary. Each test
+// nats-server with JetStream, the switchboard-gateway binary and the control
+// plane (kicks go through its gRPC API, with examples/backend-node's client). Each test
 // uses its own room so that the tests are independent of each other's
 // messages. Message ids are counted as the client delivered them (the demo's
 // debug hook), so a duplicate from the client shows up even if the UI hid it.
@@ -7,7 +8,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
-import { DEVTOKEN_BIN, GATEWAY_BIN, NATS_BIN, Stack, until } from './stack.mjs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CONTROL_BIN, DEVTOKEN_BIN, GATEWAY_BIN, NATS_BIN, ROOT, Stack, until } from './stack.mjs';
 
 const CHROMIUM = process.env.SB_CHROMIUM || '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -27,9 +30,12 @@ for (const [what, path] of [
   ['nats-server', NATS_BIN],
   ['the gateway (bazel build //gateway:switchboard-gateway)', GATEWAY_BIN],
   ['devtoken (bazel build //tools/devtoken)', DEVTOKEN_BIN],
+  ['the control plane (bazel build //control:switchboard-control)', CONTROL_BIN],
+  ['examples/backend-node\'s dependencies (npm ci there)', join(ROOT, 'examples/backend-node/node_modules/@grpc/grpc-js')],
 ]) {
   if (!existsSync(path)) throw new Error(`${what} not found at ${path}`);
 }
+const { connectControl } = await import(pathToFileURL(join(ROOT, 'examples/backend-node/control_client.mjs')).href);
 
 let stack;
 let browser;
@@ -42,15 +48,16 @@ const pageErrors = [];
  * `context`), in `rooms` (the first one shown), and waits until connected and
  * joined.
  */
-async function openUser(user, rooms, { viaStaticServer = false, format = 'protobuf', context } = {}) {
+async function openUser(user, rooms, { viaStaticServer = false, format = 'protobuf', context, origin, connected = true } = {}) {
   context ??= await browser.newContext({ viewport: { width: 1200, height: 720 } });
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(`${user}: ${err}`));
   const token = await stack.token(user);
   const params = new URLSearchParams({ rooms, format, backoff_base: '100', backoff_cap: '800', token });
-  if (viaStaticServer) params.set('ws', stack.wsUrl);
-  await page.goto(`${viaStaticServer ? stack.staticOrigin : stack.origin}/?${params}`);
+  if (viaStaticServer || origin) params.set('ws', stack.wsUrl);
+  await page.goto(`${origin ?? (viaStaticServer ? stack.staticOrigin : stack.origin)}/?${params}`);
   pages.push(page);
+  if (!connected) return page;
   await waitConnected(page);
   for (const room of rooms.split(',')) {
     await page.waitForFunction((r) => window.switchboardDemo.client.joinedRooms().includes(r), room);
@@ -131,9 +138,12 @@ async function expectExactlyOnce(page, room, n) {
 }
 
 describe('demo app against the real gateway', { timeout: 240_000 }, () => {
+  let control;
+
   before(async () => {
-    stack = new Stack();
+    stack = new Stack({ control: true });
     await stack.start();
+    control = connectControl({ address: stack.controlAddress, apiKey: stack.apiKey });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30000 });
   });
 
@@ -144,11 +154,12 @@ describe('demo app against the real gateway', { timeout: 240_000 }, () => {
   });
 
   after(async () => {
+    control?.close();
     await browser?.close().catch(() => {});
     if (stack) {
       const failed = process.exitCode && process.exitCode !== 0;
-      await stack.stop({ keepDir: false });
-      if (failed) process.stderr.write(`gateway log:\n${stack.log('gateway').slice(-4000)}\n`);
+      await stack.stop({ keepDir: failed });
+      if (failed) process.stderr.write(`gateway log (${stack.dir}):\n${stack.log('gateway').slice(-4000)}\n`);
     }
   });
 
@@ -364,6 +375,40 @@ describe('demo app against the real gateway', { timeout: 240_000 }, () => {
       `bob came online once and went offline once: ${JSON.stringify(log)}`,
     );
     assert.ok(await alice.evaluate((r) => window.switchboardDemo.presenceSynced(r), room));
+  });
+
+  it('shows the reason of a moderator\'s kick as a toast, and when a ban ends', async () => {
+    const room = 'chat:kick';
+    const mallory = await openUser('mallory', room);
+    const kick = await control.call('KickUser', { userId: 'mallory', reason: 'Spamming the lobby', banFor: { seconds: 3 } });
+    assert.ok(kick.connectionsClosed >= 1, `connections closed: ${kick.connectionsClosed}`);
+    // The kick itself: close 4006 with the kick's reason.
+    const kicked = mallory.locator('#toasts .toast.kicked', { hasText: 'You were removed by a moderator: Spamming the lobby.' });
+    await kicked.first().waitFor({ timeout: 10_000 });
+    // The reconnect that follows hits the ban: the gateway's reason says until when.
+    const banned = mallory.locator('#toasts .toast.kicked', { hasText: 'You can reconnect at' });
+    await banned.first().waitFor({ timeout: 10_000 });
+    assert.match(await banned.first().textContent(), /^You were removed by a moderator: Spamming the lobby\. You can reconnect at /);
+    assert.ok((await mallory.evaluate(() => window.switchboardDemo.closes())).includes(4006));
+    // After the ban the client is back by itself, with no error toast on the way.
+    await waitConnected(mallory, 15_000);
+    const errors = await mallory.evaluate(() => window.switchboardDemo.errors());
+    assert.deepEqual(errors, [], `errors: ${JSON.stringify(errors)}`);
+  });
+
+  it('tells a page on an origin the gateway does not allow why it cannot connect (403 from the probe)', async () => {
+    const foreign = await stack.addStaticServer();
+    const started = Date.now();
+    const page = await openUser('alice', 'chat:foreign', { origin: foreign, connected: false });
+    const refused = page.locator('#toasts .toast.refused');
+    await refused.waitFor({ timeout: 15_000 });
+    assert.equal(await refused.textContent(), 'The gateway refuses this page (HTTP 403: origin not allowed).');
+    const errors = await page.evaluate(() => window.switchboardDemo.errors());
+    assert.deepEqual(errors.map((e) => [e.code, e.status, e.reason]), [['UPGRADE_REFUSED', 403, 'origin not allowed']]);
+    assert.equal(await page.evaluate(() => window.switchboardDemo.state()), 'closed', 'no more reconnecting');
+    await page.waitForSelector('#conn-state[data-state="closed"]');
+    assert.match(await page.textContent('#conn-state'), /403 origin not allowed/);
+    assert.ok(Date.now() - started < 15_000);
   });
 
   it('raised no page errors', () => {

@@ -108,11 +108,13 @@ export async function until(what, check, timeoutMs = 15000, intervalMs = 50) {
 
 /**
  * A static file server on 127.0.0.1 (a free port) for the files directly in
- * `dir` (GET / is index.html); resolves once listening.
+ * `dir` (GET / is index.html); resolves once listening. `hook(req, res)`, if
+ * given, sees each request first and returns true when it answered it.
  */
-export async function serveStatic(dir) {
+export async function serveStatic(dir, hook) {
   const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
   const server = createHttpServer((req, res) => {
+    if (hook?.(req, res)) return;
     const path = new URL(req.url, 'http://x').pathname;
     const name = path === '/' ? 'index.html' : path.slice(1);
     if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
@@ -226,7 +228,8 @@ export class Stack {
   }
 
   async startStaticServer() {
-    this.static = await serveStatic(STATIC_DIR);
+    // Tests set staticHook(req, res) to serve more than the demo from staticOrigin.
+    this.static = await serveStatic(STATIC_DIR, (req, res) => this.staticHook?.(req, res) ?? false);
     this.staticPort = this.static.address().port;
   }
 

@@ -21,6 +21,11 @@ interface Pending {
   text: string;
   status: 'sending' | 'sent' | 'failed';
   error?: string;
+  /**
+   * Its fate is unknown (never acked, older than the dedupe window): a retry
+   * must be a new message with a new id, or it could be stored twice.
+   */
+  newIdOnRetry?: boolean;
 }
 
 interface RoomView {
@@ -53,6 +58,8 @@ class ChatApp {
   private renderQueued = false;
   /** WebSocket close codes seen, oldest first (debug hook). */
   private readonly closes: number[] = [];
+  /** Errors the client reported, oldest first (debug hook). */
+  private readonly errors: { code: string; message: string; status?: number; reason?: string }[] = [];
   /** Per room, per message id: how often the client delivered it (tests check for 1). */
   readonly deliveries = new Map<string, Map<string, number>>();
   readonly me: string;
@@ -104,6 +111,7 @@ class ChatApp {
         text: typeof m.data === 'string' ? m.data : JSON.stringify(m.data),
       })),
       closes: () => this.closes.slice(),
+      errors: () => this.errors.slice(),
       outbox: () => this.client.outboxSize,
       stats: () => this.client.stats,
       /** Online users of `room` and their connection counts, e.g. {alice: 2, bob: 1}. */
@@ -160,8 +168,38 @@ class ChatApp {
       this.render();
     });
     c.on('error', (e) => {
+      this.errors.push({ code: e.code, message: e.message, status: e.details.status, reason: e.details.reason });
       if (e.code === 'CLOSED' || e.code === 'UNAUTHENTICATED') return; // shown by the state badge
+      if (e.code === 'UPGRADE_REFUSED') {
+        // The client stopped: say why, for as long as it stays so.
+        toast(`The gateway refuses this page (HTTP ${e.details.status}: ${e.details.reason}).`, true, {
+          kind: 'refused',
+          ms: 60_000,
+        });
+        return;
+      }
       toast(`${e.code}: ${e.message}`, true);
+    });
+    c.on('kicked', (k) => {
+      const back = k.until ? ` You can reconnect at ${k.until.toLocaleTimeString()}.` : '';
+      const why = k.reason === 'kicked' ? '' : `: ${k.reason}`; // "kicked": no reason given
+      toast(`You were removed by a moderator${why}.${back}`, true, { kind: 'kicked', ms: 10_000 });
+    });
+    c.on('fateUnknown', (f) => {
+      const room = this.rooms.get(f.room);
+      if (!room) return;
+      // Stored after all if the room delivered it (live, history or resume).
+      if (room.messages.some((m) => m.messageId === f.messageId)) {
+        room.pending.delete(f.messageId);
+      } else {
+        const text = typeof f.data === 'string' ? f.data : JSON.stringify(f.data);
+        const p = room.pending.get(f.messageId) ?? { messageId: f.messageId, text, status: 'failed' };
+        p.status = 'failed';
+        p.error = 'not confirmed: it may not have been sent';
+        p.newIdOnRetry = true;
+        room.pending.set(f.messageId, p);
+      }
+      this.render();
     });
   }
 
@@ -244,9 +282,17 @@ class ChatApp {
   private publish(text: string, retryOf?: Pending): void {
     const room = this.rooms.get(this.active);
     if (!room || !text.trim()) return;
-    const messageId = retryOf?.messageId ?? `${this.me || 'web'}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-    const pending: Pending = retryOf ?? { messageId, text, status: 'sending' };
+    const freshId = () => `${this.me || 'web'}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    let pending: Pending;
+    if (retryOf && !retryOf.newIdOnRetry) {
+      pending = retryOf;
+    } else {
+      if (retryOf) room.pending.delete(retryOf.messageId);
+      pending = { messageId: freshId(), text, status: 'sending' };
+    }
+    const messageId = pending.messageId;
     pending.status = 'sending';
+    pending.error = undefined;
     room.pending.set(messageId, pending);
     this.client
       .publish(room.name, text, { messageId })
@@ -255,7 +301,7 @@ class ChatApp {
         this.render();
       })
       .catch((e: SwitchboardError) => {
-        if (!room.pending.has(messageId)) return;
+        if (!room.pending.has(messageId) || e.code === 'FATE_UNKNOWN') return; // see 'fateUnknown'
         pending.status = 'failed';
         pending.error = e.code === 'TIMEOUT' ? 'not sent yet' : e.message;
         this.render();

@@ -54,8 +54,9 @@ export function renderData(data: Data): Node {
   return h('code', {}, JSON.stringify(data));
 }
 
-export function toast(text: string, bad = false): void {
-  const el = h('div', { class: bad ? 'toast bad' : 'toast' }, text);
+/** Shows `text` for `ms` (default 5 s); `kind` is an extra class (e.g. "kicked") for styling and tests. */
+export function toast(text: string, bad = false, { kind = '', ms = 5000 }: { kind?: string; ms?: number } = {}): void {
+  const el = h('div', { class: ['toast', bad ? 'bad' : '', kind].filter(Boolean).join(' '), role: 'status' }, text);
   $('toasts').append(el);
-  setTimeout(() => el.remove(), 5000);
+  setTimeout(() => el.remove(), ms);
 }
