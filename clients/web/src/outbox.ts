@@ -43,7 +43,7 @@ export interface OutboxOptions {
   /** A publish rejects with TIMEOUT when not acked this long after publish(). */
   timeoutMs: number;
   store?: OutboxStore;
-  /** Restored entries older than this are dropped (default 24 h). */
+  /** Restored entries never sent and older than this are dropped (default 24 h). */
   maxRestoredAgeMs?: number;
   /** Called whenever the number of pending entries changes. */
   onChange?: (pending: number) => void;
@@ -184,7 +184,9 @@ export class Outbox {
     const restored: OutboxEntry[] = [];
     for (const s of stored) {
       if (this.entries.has(s.messageId)) continue;
-      if (this.now() - s.createdAt > maxAge) {
+      // Too old and never sent: dropped. One that was sent is kept: the first
+      // flush gives it up as fate unknown (giveUp), so that the app hears of it.
+      if (this.now() - s.createdAt > maxAge && s.firstSentAt === undefined) {
         void store.remove(s.messageId).catch(() => {});
         continue;
       }

@@ -513,17 +513,17 @@ describe('refused upgrades', { timeout: 10_000 }, () => {
 describe('dedupe window', { timeout: 10_000 }, () => {
   for (const how of ['Welcome', 'the dedupeWindowMs option'] as const) {
     it(`does not resend a publish first sent longer ago than the window (from ${how}); hands it over as fate unknown`, async () => {
-      await replaceServer(new FakeGateway({ dedupeWindowMs: 300, announceDedupeWindow: how === 'Welcome' }));
-      const h = makeClient(how === 'Welcome' ? {} : { dedupeWindowMs: 300 });
+      await replaceServer(new FakeGateway({ dedupeWindowMs: 600, announceDedupeWindow: how === 'Welcome' }));
+      const h = makeClient(how === 'Welcome' ? {} : { dedupeWindowMs: 600 });
       const unknown: FateUnknownEvent[] = [];
       h.client.on('fateUnknown', (e) => unknown.push(e));
       await h.client.connect();
-      assert.equal(h.client.welcome!.dedupeWindowMs, how === 'Welcome' ? 300 : undefined);
+      assert.equal(h.client.welcome!.dedupeWindowMs, how === 'Welcome' ? 600 : undefined);
       server.ackPublishes = false; // stored, but the acks are lost
       const late = h.client.publish('chat:w', 'maybe stored', { messageId: 'late-1' });
       await waitFor('sent', () => publishes().length === 1);
       const sentAt = Date.now();
-      await waitFor('the window passed', () => Date.now() - sentAt > 300, 2000);
+      await waitFor('the window passed', () => Date.now() - sentAt > 600, 3000);
       const fresh = h.client.publish('chat:w', 'inside the window', { messageId: 'fresh-1' });
       await waitFor('sent', () => publishes().length === 2);
       server.ackPublishes = true;
@@ -546,7 +546,7 @@ describe('dedupe window', { timeout: 10_000 }, () => {
   }
 
   it('a reloaded page does not resend what the last one sent past the window, and sends what it never sent', async () => {
-    await replaceServer(new FakeGateway({ dedupeWindowMs: 300 }));
+    await replaceServer(new FakeGateway({ dedupeWindowMs: 600 }));
     const store = new MemoryOutboxStore();
     const first = makeClient({ persistOutbox: store });
     await first.client.connect();
@@ -563,7 +563,7 @@ describe('dedupe window', { timeout: 10_000 }, () => {
       payload: toBinary(proto.PayloadSchema, toPayload('never sent')),
       createdAt: Date.now() - 3_600_000,
     });
-    await waitFor('the window passed', () => Date.now() - firstSentAt > 300, 2000);
+    await waitFor('the window passed', () => Date.now() - firstSentAt > 600, 3000);
     server.ackPublishes = true;
 
     const second = makeClient({ persistOutbox: store });

@@ -126,6 +126,24 @@ describe('Outbox', () => {
     assert.equal(store.entries.size, 0);
   });
 
+  it('drops restored entries older than a day that were never sent, keeps the sent ones (their fate is unknown)', async () => {
+    const now = Date.now();
+    const day = 24 * 3600 * 1000;
+    const store = new MemoryOutboxStore();
+    const payload = new Uint8Array();
+    await store.put({ messageId: 'never-sent', room: 'r', payload, createdAt: now - 2 * day });
+    await store.put({ messageId: 'sent', room: 'r', payload, createdAt: now - 2 * day, firstSentAt: now - 2 * day + 1000 });
+    await store.put({ messageId: 'recent', room: 'r', payload, createdAt: now - 1000 });
+    const o = new Outbox({ timeoutMs: 10_000, store });
+    assert.equal(await o.restore(), 2);
+    assert.deepEqual(o.list().map((e) => [e.messageId, e.restored]), [['sent', true], ['recent', true]]);
+    assert.ok(o.tooOldToResend(o.get('sent')!, 120_000));
+    assert.equal(o.get('sent')!.firstSentAt, now - 2 * day + 1000);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual([...store.entries.keys()].sort(), ['recent', 'sent']);
+    o.rejectAll(new SwitchboardError('CLOSED', 'done'));
+  });
+
   it('waits before resending after a retryable error', () => {
     let now = 1000;
     const o = new Outbox({ timeoutMs: 10_000, now: () => now });
