@@ -380,8 +380,9 @@ describe('demo app against the real gateway', { timeout: 240_000 }, () => {
   it('shows the reason of a moderator\'s kick as a toast, and when a ban ends', async () => {
     const room = 'chat:kick';
     const mallory = await openUser('mallory', room);
-    const kick = await control.call('KickUser', { userId: 'mallory', reason: 'Spamming the lobby', banFor: { seconds: 2 } });
-    assert.ok(kick.connectionsClosed >= 1, `connections closed: ${kick.connectionsClosed}`);
+    // (connectionsClosed is not checked: with a ban, a gateway may close the
+    // connection on seeing the stored ban before the kick command reaches it.)
+    await control.call('KickUser', { userId: 'mallory', reason: 'Spamming the lobby', banFor: { seconds: 2 } });
     // The kick itself: close 4006 with the kick's reason.
     const kicked = mallory.locator('#toasts .toast.kicked', { hasText: 'You were removed by a moderator: Spamming the lobby.' });
     await kicked.first().waitFor({ timeout: 10_000 });
