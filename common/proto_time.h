@@ -12,6 +12,7 @@ namespace switchboard {
 void ToProto(absl::Time t, google::protobuf::Timestamp* out);
 void ToProto(absl::Duration d, google::protobuf::Duration* out);
 absl::Time FromProto(const google::protobuf::Timestamp& ts);
+absl::Duration FromProto(const google::protobuf::Duration& d);
 
 }  // namespace switchboard
 

@@ -16,6 +16,7 @@ Subjects::Subjects(absl::string_view prefix)
                           ? absl::ascii_toupper(static_cast<unsigned char>(c))
                           : '_');
   }
+  bucket_prefix_ = stream_ + "_";
   stream_ += "_ROOMS";
 }
 

@@ -38,6 +38,8 @@ class Subjects {
 
   // The JetStream stream holding persisted rooms: "SB_ROOMS" for prefix "sb".
   const std::string& StreamName() const { return stream_; }
+  // The KV bucket of bans (bus.v1.Ban by user): "SB_BANS" for prefix "sb".
+  std::string BansBucket() const { return bucket_prefix_ + "BANS"; }
   const std::string& prefix() const { return prefix_; }
 
  private:
@@ -46,6 +48,8 @@ class Subjects {
   std::string room_;
   std::string eph_;
   std::string stream_;
+  // "SB_": the prefix as a JetStream name.
+  std::string bucket_prefix_;
 };
 
 }  // namespace switchboard

@@ -76,7 +76,10 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   }
   self->fanout_ =
       std::make_unique<fanout::CommandFanout>(self->nats_.get(), self->subjects_, self->directory_.get());
-  self->commands_ = std::make_unique<GatewayCommands>(self->fanout_.get(), self->directory_.get());
+  self->bans_ = std::make_unique<BanWriter>(self->nats_.get(), self->subjects_,
+                                            opts.stream.replicas, opts.stream.file_storage);
+  self->commands_ = std::make_unique<GatewayCommands>(self->fanout_.get(), self->directory_.get(),
+                                                      self->bans_.get());
   self->publisher_ = std::make_unique<RoomPublisher>(self->bus_.get(), opts.max_payload_bytes,
                                                      opts.publish_timeout + absl::Seconds(5));
   self->history_query_ = std::make_unique<HistoryQuery>(self->history_reader_.get());

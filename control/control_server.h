@@ -13,6 +13,7 @@
 #include "common/nats_connection.h"
 #include "common/process_metrics.h"
 #include "common/subjects.h"
+#include "control/ban_writer.h"
 #include "control/api_key_auth.h"
 #include "fanout/command_fanout.h"
 #include "control/control_options.h"
@@ -82,6 +83,7 @@ class ControlServer {
   std::unique_ptr<fanout::HistoryReader> history_reader_;
   std::unique_ptr<fanout::GatewayDirectory> directory_;
   std::unique_ptr<fanout::CommandFanout> fanout_;
+  std::unique_ptr<BanWriter> bans_;
   std::unique_ptr<GatewayCommands> commands_;
   std::unique_ptr<RoomPublisher> publisher_;
   std::unique_ptr<HistoryQuery> history_query_;

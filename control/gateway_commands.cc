@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/logging.h"
+#include "common/quote.h"
+#include "common/proto_time.h"
 #include "control/presence_page.h"
 #include "control/request_validation.h"
 
@@ -25,22 +27,11 @@ uint32_t SumAffected(const fanout::FanoutResult& result) {
   return total;
 }
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts.set_seconds(ns / 1000000000);
-  ts.set_nanos(static_cast<int32_t>(ns % 1000000000));
-  return ts;
-}
-
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 }  // namespace
 
-GatewayCommands::GatewayCommands(const fanout::CommandFanout* fanout, const fanout::GatewayDirectory* directory)
-    : fanout_(fanout), directory_(directory) {}
+GatewayCommands::GatewayCommands(const fanout::CommandFanout* fanout,
+                                 const fanout::GatewayDirectory* directory, BanWriter* bans)
+    : fanout_(fanout), directory_(directory), bans_(bans) {}
 
 absl::StatusOr<fanout::FanoutResult> GatewayCommands::Gather(bus::Command command,
                                                      absl::Time deadline) const {
@@ -73,7 +64,21 @@ absl::Status GatewayCommands::KickUser(const v1::KickUserRequest& request, absl:
   kick->set_user_id(request.user_id());
   kick->set_reason(request.reason());
   if (request.has_ban_for()) {
-    *kick->mutable_ban_until() = ToProto(absl::Now() + FromProto(request.ban_for()));
+    const absl::Time now = absl::Now();
+    ToProto(now + FromProto(request.ban_for()), kick->mutable_ban_until());
+    // Stored before any gateway hears of it: gateways started later, or cut
+    // off from NATS now, learn it from the bucket. No stored ban, no kick:
+    // the caller retries the whole call.
+    if (bans_ != nullptr) {
+      bus::Ban ban;
+      ban.set_user_id(request.user_id());
+      *ban.mutable_until() = kick->ban_until();
+      ban.set_reason(request.reason());
+      ToProto(now, ban.mutable_banned_at());
+      if (absl::Status s = bans_->Put(ban); !s.ok()) {
+        return absl::UnavailableError(absl::StrCat("the ban could not be stored: ", s.message()));
+      }
+    }
   }
   auto result = Gather(std::move(command), deadline);
   if (!result.ok()) return result.status();
@@ -82,7 +87,7 @@ absl::Status GatewayCommands::KickUser(const v1::KickUserRequest& request, absl:
   // is most likely a wrong user id.
   if (response->connections_closed() == 0 && !request.has_ban_for()) {
     return absl::NotFoundError(
-        absl::StrCat("user \"", absl::CEscape(request.user_id()), "\" has no live connection"));
+        absl::StrCat("user ", QuoteForError(request.user_id()), " has no live connection"));
   }
   return absl::OkStatus();
 }
@@ -99,7 +104,7 @@ absl::Status GatewayCommands::Disconnect(const v1::DisconnectRequest& request,
   if (!result.ok()) return result.status();
   if (SumAffected(*result) == 0) {
     return absl::NotFoundError(
-        absl::StrCat("no gateway holds connection \"", absl::CEscape(request.connection_id()), "\""));
+        absl::StrCat("no gateway holds connection ", QuoteForError(request.connection_id())));
   }
   return absl::OkStatus();
 }

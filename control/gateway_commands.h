@@ -3,6 +3,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "control/ban_writer.h"
 #include "fanout/command_fanout.h"
 #include "fanout/gateway_directory.h"
 #include "proto/switchboard/control/v1/control.pb.h"
@@ -17,8 +18,10 @@ namespace switchboard::control {
 // (and logged). Thread-safe; every method blocks up to `deadline`.
 class GatewayCommands {
  public:
-  // Both must outlive this object.
-  GatewayCommands(const fanout::CommandFanout* fanout, const fanout::GatewayDirectory* directory);
+  // All must outlive this object. Without `bans` (unit tests with a fake
+  // gateway), a ban travels in the Kick command only.
+  GatewayCommands(const fanout::CommandFanout* fanout, const fanout::GatewayDirectory* directory,
+                  BanWriter* bans = nullptr);
 
   absl::Status KickUser(const switchboard::control::v1::KickUserRequest& request,
                         absl::Time deadline, switchboard::control::v1::KickUserResponse* response);
@@ -47,6 +50,7 @@ class GatewayCommands {
 
   const fanout::CommandFanout* fanout_;
   const fanout::GatewayDirectory* directory_;
+  BanWriter* bans_;
 };
 
 }  // namespace switchboard::control

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace switchboard::control {
 namespace {
 
@@ -9,15 +11,23 @@ namespace {
 // added later on one side) is reported as UNKNOWN rather than mislabelled.
 constexpr int kLastSharedCode = 16;
 
+// The message travels as the grpc-message trailer, percent-encoded; clients
+// cap metadata (8 KiB by default), so a long one would fail the whole call.
+std::string BoundedMessage(absl::string_view message) {
+  if (message.size() <= kMaxGrpcMessageBytes) return std::string(message);
+  return absl::StrCat(message.substr(0, kMaxGrpcMessageBytes), "... (cut at ",
+                      kMaxGrpcMessageBytes, " of ", message.size(), " bytes)");
+}
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const int code = static_cast<int>(status.code());
   if (code < 0 || code > kLastSharedCode) {
-    return grpc::Status(grpc::StatusCode::UNKNOWN, std::string(status.message()));
+    return grpc::Status(grpc::StatusCode::UNKNOWN, BoundedMessage(status.message()));
   }
-  return grpc::Status(static_cast<grpc::StatusCode>(code), std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(code), BoundedMessage(status.message()));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

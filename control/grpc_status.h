@@ -9,7 +9,9 @@ namespace switchboard::control {
 
 // The one adapter from absl::Status to grpc::Status. The codes are the same
 // numbers on both sides (absl's were modelled on gRPC's), so the mapping is one
-// to one; the message is kept as is. Any thread.
+// to one; the message is kept as is up to kMaxGrpcMessageBytes, and cut there
+// (with a note) beyond. Any thread.
+inline constexpr size_t kMaxGrpcMessageBytes = 1024;
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // The reverse, for tools and tests that hand gRPC results to absl-based code.

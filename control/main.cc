@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/host_port.h"
 #include "common/logging.h"
+#include "common/protobuf_logs.h"
 #include "common/signals.h"
 #include "control/control_server.h"
 
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Switchboard control plane (gRPC). See docs/operations.md.");
   absl::ParseCommandLine(argc, argv);
   switchboard::InitLogging("control", absl::GetFlag(FLAGS_log_level));
+  switchboard::RouteProtobufLogs();
 
   switchboard::control::ControlOptions options;
   options.control_id = absl::GetFlag(FLAGS_control_id);

@@ -3,6 +3,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/proto_time.h"
+#include "common/quote.h"
 #include "common/room_name.h"
 
 namespace switchboard::control {
@@ -44,17 +46,13 @@ absl::Status ValidateOptionalMessageId(absl::string_view id) {
   return id.empty() ? absl::OkStatus() : ValidateMessageId(id);
 }
 
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 }  // namespace
 
 absl::Status ValidateRoomArgument(absl::string_view room) {
   absl::Status s = ValidateRoomName(room);
   if (s.ok()) return s;
   return absl::InvalidArgumentError(
-      absl::StrCat("room \"", absl::CEscape(room), "\": ", s.message()));
+      absl::StrCat("room ", QuoteForError(room), ": ", s.message()));
 }
 
 absl::Status ValidateMessageId(absl::string_view id) {
@@ -120,8 +118,18 @@ absl::Status ValidateGetHistory(const v1::GetHistoryRequest& request) {
 absl::Status ValidateKickUser(const v1::KickUserRequest& request) {
   if (absl::Status s = ValidateId("user_id", request.user_id()); !s.ok()) return s;
   if (absl::Status s = ValidateReason(request.reason()); !s.ok()) return s;
-  if (request.has_ban_for() && FromProto(request.ban_for()) < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("ban_for is negative");
+  if (request.has_ban_for()) {
+    const google::protobuf::Duration& d = request.ban_for();
+    if (d.seconds() < 0 || d.nanos() < 0) return absl::InvalidArgumentError("ban_for is negative");
+    if (d.nanos() >= 1000000000) {
+      return absl::InvalidArgumentError("ban_for.nanos must be below 1,000,000,000");
+    }
+    // Also keeps absurd values (up to 2^63 s) away from time arithmetic.
+    if (d.seconds() > absl::ToInt64Seconds(kMaxBanFor)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ban_for is ", d.seconds(), " s; the longest ban is ", absl::ToInt64Seconds(kMaxBanFor),
+          " s (366 days)"));
+    }
   }
   return absl::OkStatus();
 }

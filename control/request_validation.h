@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "proto/switchboard/client/v1/client.pb.h"
 #include "proto/switchboard/control/v1/control.pb.h"
 
@@ -20,6 +21,9 @@ namespace switchboard::control {
 // cannot make every gateway parse megabytes.
 inline constexpr size_t kMaxIdBytes = 256;
 inline constexpr size_t kMaxReasonBytes = 1024;
+// The longest KickUser.ban_for: fanout::BanStore::kMaxBan, the bans bucket's
+// max age (request_validation_test checks that the two agree).
+inline constexpr absl::Duration kMaxBanFor = absl::Hours(24 * 366);
 // Bounds the work one Broadcast call can cause.
 inline constexpr int kMaxBroadcastRooms = 1000;
 

@@ -126,7 +126,9 @@ bv1::CommandReply CommandHandler::Execute(const bv1::Command& command) {
   switch (command.kind_case()) {
     case bv1::Command::kKick: {
       const bv1::Kick kick = command.kick();
-      if (kick.has_ban_until()) ctx_.bans->Ban(kick.user_id(), FromProto(kick.ban_until()));
+      if (kick.has_ban_until()) {
+        ctx_.bans->Add(kick.user_id(), FromProto(kick.ban_until()), kick.reason());
+      }
       reply.set_affected(sum(OnEveryWorker<uint32_t>(workers_, [kick](Worker& w) {
         uint32_t n = 0;
         for (Connection* c : w.ConnectionsOf(kick.user_id())) {

@@ -34,6 +34,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
     if (connected) {
       me->reprovision_.store(true);
       me->check_tails_.store(true);
+      me->reload_bans_.store(true);
     }
   });
   if (!nats.ok()) return nats.status();
@@ -63,8 +64,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   g.presence_queries_ = std::make_unique<PresenceQueries>(g.nats_.get(), g.ctx_.subjects,
                                                           g.directory_.get(), absl::Seconds(2));
   g.ctx_.presence_queries = g.presence_queries_.get();
-  static BanList* bans = new BanList();  // process-wide, like the gateway id
-  g.ctx_.bans = bans;
+  g.ctx_.bans = &g.bans_;
 
   std::vector<Worker*> workers;
   std::vector<fanout::Hub::Sink*> sinks;
@@ -108,6 +108,17 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   if (absl::Status s = g.commands_->Start(); !s.ok()) {
     SB_LOG_WARN("control commands unavailable until NATS is: {}", s.ToString());
   }
+  CommandHandler* commands = g.commands_.get();
+  g.ban_sync_ = std::make_unique<BanSync>(
+      g.nats_.get(), g.ctx_.subjects, g.options_.stream.replicas, g.options_.stream.file_storage,
+      &g.bans_, [commands](const std::string& user_id, const std::string& reason) {
+        // A ban this gateway learned from the bucket, not from the Kick
+        // command (it was away from NATS then): the user's connections go.
+        switchboard::bus::v1::Command command;
+        command.mutable_kick()->set_user_id(user_id);
+        command.mutable_kick()->set_reason(reason);
+        commands->Execute(command);
+      });
   g.provisioner_ = std::thread([&g] { g.ProvisionStream(); });
   g.listener_->Start();
 
@@ -159,6 +170,15 @@ void Gateway::ProvisionStream() {
       next_tail_check = absl::Now() + tail_backoff;
       tail_backoff = std::min(tail_backoff * 2, absl::Seconds(5));
     }
+    if (nats_->connected()) {
+      if (reload_bans_.exchange(false)) ban_sync_->Restart();
+      ban_sync_->KickDue(absl::Now());
+      if (!ban_sync_->loaded()) {
+        if (absl::Status s = ban_sync_->Open(); !s.ok()) {
+          SB_LOG_WARN("bans not loaded yet: {}", s.ToString());
+        }
+      }
+    }
     const bool due = !stream_ready_.load() || reprovision_.exchange(false);
     if (due && !conflict && nats_->connected()) {
       absl::Status s = fanout::EnsureStream(nats_->jetstream(), ctx_.subjects, options_.stream,
@@ -186,6 +206,8 @@ absl::Status Gateway::Readiness() const {
   if (ctx_.draining.load()) return absl::UnavailableError("draining");
   if (!nats_->connected()) return absl::UnavailableError("not connected to NATS");
   if (!stream_ready_.load()) return absl::UnavailableError("rooms stream not provisioned");
+  // Until then a banned user could connect.
+  if (!ban_sync_->loaded()) return absl::UnavailableError("bans not loaded from NATS yet");
   return absl::OkStatus();
 }
 
@@ -227,6 +249,7 @@ void Gateway::Stop() {
   stopped_ = true;
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
   if (provisioner_.joinable()) provisioner_.join();
+  if (ban_sync_) ban_sync_->Stop();  // it kicks through commands_
   if (admin_) admin_->Stop();
   if (commands_) commands_->Stop();
   if (listener_) listener_->StopAccepting();

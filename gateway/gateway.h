@@ -17,6 +17,8 @@
 #include "fanout/history_reader.h"
 #include "fanout/hub.h"
 #include "gateway/auth/token_verifier.h"
+#include "gateway/ban_list.h"
+#include "gateway/ban_sync.h"
 #include "gateway/command_handler.h"
 #include "gateway/connection_limiter.h"
 #include "gateway/gateway_context.h"
@@ -88,6 +90,11 @@ class Gateway {
   prometheus::Counter* tls_reloads_failed_ = nullptr;
   prometheus::Gauge* tls_not_after_ = nullptr;
   std::unique_ptr<CommandHandler> commands_;
+  // The cluster's bans: the bucket's cache, and what keeps it so.
+  BanList bans_;
+  std::unique_ptr<BanSync> ban_sync_;
+  // Set on a NATS reconnect: the bans are loaded again.
+  std::atomic<bool> reload_bans_{false};
   std::unique_ptr<AdminServer> admin_;
   std::atomic<bool> stream_ready_{false};
   std::atomic<bool> reprovision_{false};

@@ -26,8 +26,12 @@ struct ConnectionLimitOptions {
   int publish_burst = 100;
   // After this many rate-limited frames in a row, close 4010.
   int max_rate_limited_in_a_row = 50;
-  // After this many undecodable frames in a row, close 4011.
-  int max_bad_frames_in_a_row = 10;
+  // Undecodable frames a connection may send: a budget of `max_bad_frames`
+  // that refills by `bad_frames_per_minute`; the frame past it closes 4011.
+  // Good frames in between do not refill it: interleaving pings must not
+  // keep a flood of garbage going.
+  int max_bad_frames = 10;
+  double bad_frames_per_minute = 10;
   // Connections in total and per remote IP (close 4009 beyond them).
   int max_connections = 50000;
   int max_connections_per_ip = 20000;

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "common/host_port.h"
 #include "common/logging.h"
+#include "common/protobuf_logs.h"
 #include "common/signals.h"
 #include "gateway/auth/jwks.h"
 #include "gateway/auth/key_config.h"
@@ -193,6 +194,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("Switchboard WebSocket gateway. See docs/operations.md.");
   absl::ParseCommandLine(argc, argv);
   switchboard::InitLogging("gateway", absl::GetFlag(FLAGS_log_level));
+  switchboard::RouteProtobufLogs();
 
   auto options = OptionsFromFlags();
   if (!options.ok()) {

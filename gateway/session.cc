@@ -60,14 +60,16 @@ Session::Session(Connection& conn, std::string upgrade_token)
     : conn_(conn),
       upgrade_token_(std::move(upgrade_token)),
       publish_bucket_(conn.worker().ctx().options->limits.publish_rate,
-                      conn.worker().ctx().options->limits.publish_burst) {}
+                      conn.worker().ctx().options->limits.publish_burst),
+      bad_frames_(conn.worker().ctx().options->limits.bad_frames_per_minute / 60,
+                  conn.worker().ctx().options->limits.max_bad_frames) {}
 
 void Session::SendFrame(const ServerFrame& frame, MessageClass cls) {
   conn_.Send(EncodeSharedFrame(frame, conn_.format()), cls);
 }
 
 void Session::SendError(uint64_t id, ErrorCode code, absl::string_view message,
-                        absl::string_view room) {
+                        absl::string_view room, absl::Duration retry_after) {
   ServerFrame frame;
   frame.set_id(id);
   auto* error = frame.mutable_error();
@@ -78,6 +80,8 @@ void Session::SendError(uint64_t id, ErrorCode code, absl::string_view message,
     ToProto(absl::Microseconds(std::max<int64_t>(
                     1000, publish_bucket_.WaitMicros(conn_.worker().NowMicros()))),
                 error->mutable_retry_after());
+  } else if (retry_after > absl::ZeroDuration()) {
+    ToProto(retry_after, error->mutable_retry_after());
   }
   conn_.worker().stats().errors[static_cast<size_t>(code) & 15].Add();
   SendFrame(frame, MessageClass::kControl);
@@ -94,7 +98,7 @@ void Session::OnFrame(ws::Opcode type, absl::string_view payload) {
   absl::Status status = DecodeClientFrame(payload, conn_.format(), &frame);
   if (!status.ok()) {
     const auto& limits = conn_.worker().ctx().options->limits;
-    if (++bad_frames_in_a_row_ > limits.max_bad_frames_in_a_row) {
+    if (!bad_frames_.TryTake(conn_.worker().NowMicros())) {
       return conn_.Close(Code(cv1::CLOSE_CODE_BAD_FRAMES), "too many bad frames");
     }
     if (absl::IsUnimplemented(status)) {
@@ -102,7 +106,6 @@ void Session::OnFrame(ws::Opcode type, absl::string_view payload) {
     }
     return SendError(0, cv1::ERROR_CODE_BAD_REQUEST, status.message());
   }
-  bad_frames_in_a_row_ = 0;
   const MessageClass cls = ClassOf(frame);
   conn_.worker().stats().messages_in[static_cast<int>(cls)].Add();
   conn_.worker().stats().bytes_in[static_cast<int>(cls)].Add(payload.size());
@@ -134,6 +137,10 @@ void Session::OnFrame(ws::Opcode type, absl::string_view payload) {
       return HandlePresenceQuery(frame.id(), frame.presence_query());
     case cv1::ClientFrame::KIND_NOT_SET:
       break;
+  }
+  // A kind this gateway does not know counts against the bad-frame budget.
+  if (!bad_frames_.TryTake(conn_.worker().NowMicros())) {
+    return conn_.Close(Code(cv1::CLOSE_CODE_BAD_FRAMES), "too many bad frames");
   }
   SendError(frame.id(), cv1::ERROR_CODE_UNSUPPORTED, "unknown frame type");
 }
@@ -167,10 +174,14 @@ void Session::HandleConnect(uint64_t id, const cv1::Connect& connect) {
           Code(expired ? cv1::CLOSE_CODE_TOKEN_EXPIRED : cv1::CLOSE_CODE_UNAUTHENTICATED),
           claims.status().message());
     }
-    if (auto until = ctx.bans->BannedUntil(claims->user_id, absl::Now())) {
-      const std::string reason = absl::StrCat(
-          "kicked; retry after ", absl::FormatTime(absl::RFC3339_sec, *until, absl::UTCTimeZone()));
-      SendError(id, cv1::ERROR_CODE_PERMISSION_DENIED, reason);
+    const absl::Time now = absl::Now();
+    if (auto ban = ctx.bans->Find(claims->user_id, now)) {
+      // "banned until 2026-12-04T20:00:00Z: spamming"; clients parse the time
+      // to wait before retrying, and show the reason.
+      std::string reason = absl::StrCat(
+          "banned until ", absl::FormatTime(absl::RFC3339_sec, ban->until, absl::UTCTimeZone()));
+      if (!ban->reason.empty()) absl::StrAppend(&reason, ": ", ban->reason);
+      SendError(id, cv1::ERROR_CODE_PERMISSION_DENIED, reason, /*room=*/"", ban->until - now);
       return conn_.Close(Code(cv1::CLOSE_CODE_KICKED), reason);
     }
     claims_ = std::move(*claims);

@@ -45,8 +45,10 @@ class Session {
 
   // Encodes and queues a frame for this connection only.
   void SendFrame(const switchboard::client::v1::ServerFrame& frame, MessageClass cls);
+  // `retry_after`: when to retry at the earliest (rate limits compute theirs).
   void SendError(uint64_t id, switchboard::client::v1::ErrorCode code, absl::string_view message,
-                 absl::string_view room = "");
+                 absl::string_view room = "",
+                 absl::Duration retry_after = absl::ZeroDuration());
 
   // Server-side membership changes (control plane Subscribe/Unsubscribe).
   // Returns whether the connection joined or left.
@@ -90,7 +92,7 @@ class Session {
   std::vector<std::string> rooms_;
   TokenBucket publish_bucket_;
   int64_t opened_us_ = 0;
-  int bad_frames_in_a_row_ = 0;
+  TokenBucket bad_frames_;
   int rate_limited_in_a_row_ = 0;
   bool registered_session_ = false;
   std::shared_ptr<const google::protobuf::Struct> token_meta_;

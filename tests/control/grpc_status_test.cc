@@ -35,6 +35,16 @@ TEST(GrpcStatusTest, UnknownCodesBecomeUnknown) {
   EXPECT_EQ(ToGrpcStatus(odd).error_code(), grpc::StatusCode::UNKNOWN);
 }
 
+TEST(GrpcStatusTest, LongMessagesAreCut) {
+  const std::string ten_kb(10240, 'r');
+  grpc::Status g = ToGrpcStatus(absl::InvalidArgumentError(ten_kb));
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(g.error_message().size(), kMaxGrpcMessageBytes + 64);
+  EXPECT_NE(g.error_message().find("(cut at 1024 of 10240 bytes)"), std::string::npos);
+  const std::string exact(kMaxGrpcMessageBytes, 'x');
+  EXPECT_EQ(ToGrpcStatus(absl::InternalError(exact)).error_message(), exact);
+}
+
 TEST(GrpcStatusTest, CodeNames) {
   EXPECT_STREQ(StatusCodeName(grpc::StatusCode::OK), "OK");
   EXPECT_STREQ(StatusCodeName(grpc::StatusCode::INVALID_ARGUMENT), "INVALID_ARGUMENT");

@@ -133,6 +133,14 @@ TEST(RequestValidationTest, GetHistoryNeedsAPersistedRoom) {
   EXPECT_TRUE(Invalid(ValidateGetHistory(request), "room \"a>\""));
 }
 
+TEST(RequestValidationTest, ErrorsQuoteUserInputCutShort) {
+  // A 10 KB room name does not come back as 10 KB of status details.
+  absl::Status s = ValidateRoomArgument(std::string(10240, '.'));
+  ASSERT_TRUE(absl::IsInvalidArgument(s));
+  EXPECT_LT(s.message().size(), 400u) << s.message();
+  EXPECT_TRUE(absl::StrContains(s.message(), "(10240 bytes)")) << s.message();
+}
+
 TEST(RequestValidationTest, KickUser) {
   v1::KickUserRequest request;
   EXPECT_TRUE(Invalid(ValidateKickUser(request), "user_id is required"));
@@ -150,8 +158,18 @@ TEST(RequestValidationTest, KickUser) {
   EXPECT_TRUE(Invalid(ValidateKickUser(request), "ban_for is negative"));
   request.mutable_ban_for()->set_nanos(0);
   EXPECT_TRUE(ValidateKickUser(request).ok()) << "a zero ban is no ban";
+  request.mutable_ban_for()->set_seconds(absl::ToInt64Seconds(kMaxBanFor));
+  EXPECT_TRUE(ValidateKickUser(request).ok()) << "366 days is the longest ban";
+  request.mutable_ban_for()->set_seconds(absl::ToInt64Seconds(kMaxBanFor) + 1);
+  EXPECT_TRUE(Invalid(ValidateKickUser(request),
+                      "ban_for is 31622401 s; the longest ban is 31622400 s (366 days)"));
   request.mutable_ban_for()->set_seconds(int64_t{1} << 62);
-  EXPECT_TRUE(ValidateKickUser(request).ok()) << "huge bans saturate";
+  EXPECT_FALSE(ValidateKickUser(request).ok()) << "out of the Duration range";
+  request.mutable_ban_for()->set_seconds(1);
+  request.mutable_ban_for()->set_nanos(-5);
+  EXPECT_TRUE(Invalid(ValidateKickUser(request), "ban_for is negative")) << "mixed signs";
+  request.mutable_ban_for()->set_nanos(1000000000);
+  EXPECT_TRUE(Invalid(ValidateKickUser(request), "ban_for.nanos must be below 1,000,000,000"));
 }
 
 TEST(RequestValidationTest, Disconnect) {

@@ -197,10 +197,13 @@ void CheckGetHistory(const v1::GetHistoryRequest& r) {
 
 void CheckKickUser(const v1::KickUserRequest& r) {
   Run(r, control::ValidateKickUser, [](const auto& q, const absl::Status&) {
-    // A ban is seconds plus nanos; their signs may differ.
-    const bool ban_ok = !q.has_ban_for() || absl::Seconds(q.ban_for().seconds()) +
-                                                    absl::Nanoseconds(q.ban_for().nanos()) >=
-                                                absl::ZeroDuration();
+    // A valid Duration (both parts >= 0, nanos below a second) of at most
+    // kMaxBanFor's whole seconds.
+    const bool ban_ok =
+        !q.has_ban_for() ||
+        (q.ban_for().seconds() >= 0 && q.ban_for().nanos() >= 0 &&
+         q.ban_for().nanos() < 1000000000 &&
+         q.ban_for().seconds() <= absl::ToInt64Seconds(control::kMaxBanFor));
     return IdOk(q.user_id()) && q.reason().size() <= control::kMaxReasonBytes && ban_ok;
   });
 }

@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "clients/cpp/client.h"
 #include "clients/cpp/message_util.h"
@@ -143,6 +144,44 @@ class AbuseTest : public ::testing::Test {
 
 testing::NatsServer* AbuseTest::nats_ = nullptr;
 GatewayProcess* AbuseTest::gw_ = nullptr;
+
+// Lines of `log` that contain `needle`.
+int CountLines(const std::string& log, absl::string_view needle) {
+  int n = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) n += absl::StrContains(line, needle);
+  return n;
+}
+
+// An unauthenticated client sending binary frames that fail to decode (a
+// Join whose room is invalid UTF-8, which libprotobuf also logs), each
+// followed by a valid Ping: the pings do not reset the bad-frame budget, so
+// the connection is closed with 4011 after 10, and protobuf's log lines are
+// rate limited instead of one per frame.
+TEST_F(AbuseTest, BadFramesBetweenPingsAreClosedWith4011AndLogLittle) {
+  const int lines_before = CountLines(gw_->process().Log(), "invalid UTF-8");
+  constexpr int kRounds = 2000;
+  auto raw = RawWsClient::Dial(gw_->port());
+  ASSERT_TRUE(raw.ok());
+  auto status = (*raw)->Upgrade("/ws", {"Sec-WebSocket-Protocol: switchboard.v1.proto"});
+  ASSERT_TRUE(status.ok() && *status == 101) << (*raw)->response_head();
+  // ClientFrame{id: 1, join: {room: "\xff\xfe"}} and ClientFrame{id: 2, ping: {}}.
+  const std::string bad_join("\x08\x01\x5a\x04\x0a\x02\xff\xfe", 8);
+  const std::string ping("\x08\x02\x7a\x00", 4);
+  int sent = 0;
+  for (; sent < kRounds; ++sent) {
+    if (!(*raw)->SendFrame(2, bad_join).ok() || !(*raw)->SendFrame(2, ping).ok()) break;
+  }
+  std::string reason;
+  auto code = (*raw)->ReadUntilClose(absl::Seconds(10), &reason);
+  ASSERT_TRUE(code.ok()) << code.status() << " after " << sent << " rounds sent";
+  EXPECT_EQ(*code, 4011) << reason;
+  // Bounded: 5 lines per 10 s window, whatever was sent.
+  const int lines = CountLines(gw_->process().Log(), "invalid UTF-8") - lines_before;
+  EXPECT_GE(lines, 1) << "protobuf's complaint never reached the gateway's log";
+  EXPECT_LE(lines, 10) << lines << " log lines for " << sent << " bad frames";
+  Bystander bystander(*gw_);
+  EXPECT_TRUE(bystander.connected());
+}
 
 // The gateway answers every WebSocket ping with a pong: pings are not rate
 // limited and do not close the connection.
