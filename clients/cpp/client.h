@@ -46,6 +46,15 @@ class ClientCore;
 // resumes its session id, rejoins every room after the last offset seen,
 // drops duplicates, and sends queued publishes under their original ids.
 //
+// Fate unknown: a publish sent but not acked when the connection dropped is
+// resent under its id only while its first send is younger than the dedupe
+// window (Welcome.dedupe_window, else options.dedupe_window) less a margin.
+// Older, it could be stored twice, so it is not resent: it completes with
+// kAborted "fate unknown: ..." (IsFateUnknown) and a FateUnknown event
+// follows (OnEvent on the I/O thread, and NextEvent) with its room, id and
+// payload; the app looks for the id in the room's history and publishes again
+// under a new id if it is missing (docs/delivery.md, "Fate unknown").
+//
 // Room names are not checked here: the gateway is the entry point that
 // validates them (and tests of it need to send bad ones).
 //
@@ -86,7 +95,12 @@ class Client {
   absl::Status Leave(absl::string_view room);
 
   // Publishes under `message_id`, or a fresh random one when empty; the id is
-  // kept for every resend after a reconnect. Waits for the ack.
+  // kept for every resend after a reconnect. Waits for the ack. Errors of its
+  // own: kDeadlineExceeded when not acked within request_timeout (it may have
+  // been stored; publishing again under the same id soon is safe); kAborted
+  // "fate unknown: ..." (IsFateUnknown) when it was not resent after a
+  // reconnect because its first send is too old for the dedupe window (see
+  // above; publish again under a new id only after checking the history).
   absl::StatusOr<switchboard::client::v1::PublishAck> Publish(
       absl::string_view room, switchboard::client::v1::Payload payload,
       absl::string_view message_id = "");
@@ -140,8 +154,9 @@ class Client {
   std::optional<switchboard::client::v1::ServerFrame> NextPush(
       absl::Duration timeout);
 
-  // Next event as OnEvent sees it: non-message pushes and the connection
-  // lifecycle (Disconnected, ReconnectFailed, Reconnected, Rejoined).
+  // Next event as OnEvent sees it: non-message pushes, the connection
+  // lifecycle (Disconnected, ReconnectFailed, Reconnected, Rejoined) and
+  // publishes given up (FateUnknown).
   std::optional<ClientEvent> NextEvent(absl::Duration timeout);
 
   // How the oldest connection not yet reported here ended (one entry per

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "clients/cpp/message_util.h"
 #include "clients/cpp/server_status.h"
+#include "common/proto_time.h"
 
 namespace switchboard {
 namespace client {
@@ -34,12 +35,19 @@ absl::StatusOr<T> ReplyOf(absl::StatusOr<ServerFrame> reply,
   return ((*reply).*get)();
 }
 
+// The dedupe window to assume when the gateway does not announce one.
+absl::Duration DefaultDedupeWindow(const ClientOptions& options) {
+  return options.dedupe_window > absl::ZeroDuration() ? options.dedupe_window
+                                                      : absl::Minutes(2);
+}
+
 }  // namespace
 
 ClientCore::ClientCore(boost::asio::io_context& io_context,
                        ClientOptions options, Handlers handlers)
     : options_(std::move(options)),
       handlers_(std::move(handlers)),
+      dedupe_window_(DefaultDedupeWindow(options_)),
       requests_(io_context),
       outbox_(io_context),
       session_(
@@ -75,6 +83,13 @@ void ClientCore::Connect(std::function<void(absl::StatusOr<Welcome>)> done) {
 }
 
 void ClientCore::OnEstablished(const Welcome& welcome, bool reconnect) {
+  // Before the outbox is flushed: the gateway now serving decides.
+  const absl::Duration announced =
+      welcome.has_dedupe_window() ? FromProto(welcome.dedupe_window())
+                                  : absl::ZeroDuration();
+  dedupe_window_ = announced > absl::ZeroDuration()
+                       ? announced
+                       : DefaultDedupeWindow(options_);
   if (reconnect) {
     ++reconnects_;
     Emit(Reconnected{welcome});
@@ -133,6 +148,13 @@ void ClientCore::Rejoin() {
 }
 
 void ClientCore::FlushOutbox() {
+  if (session_.state() != State::kOpen) return;
+  // Resending these under their id could store them twice: the app decides.
+  for (const FateUnknown& given_up :
+       outbox_.GiveUpTooOld(ResendLimit(dedupe_window_))) {
+    Emit(given_up);
+  }
+  // A callback or handler above may have closed the session.
   if (session_.state() != State::kOpen) return;
   for (const ClientFrame& frame :
        outbox_.TakeUnsent([this] { return next_id_++; })) {

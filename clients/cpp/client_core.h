@@ -28,7 +28,8 @@ namespace client {
 // The asynchronous Switchboard client behind Client: requests correlated by
 // id, room bookkeeping with duplicate suppression, and, when SessionConnection
 // reconnects, rejoin from the last offsets seen and resend of queued
-// publishes.
+// publishes, except those whose first send is too old for the dedupe window
+// (given up as FateUnknown).
 //
 // Not thread-safe: every method must be called on the I/O thread of
 // `io_context` (a single thread runs it), and every callback and handler runs
@@ -74,6 +75,10 @@ class ClientCore {
   // reconnecting the publish waits in the outbox; it is resent with the same
   // id on every new connection until acked, and fails with kDeadlineExceeded
   // after request_timeout. kFailedPrecondition when not connected at all.
+  // Fate unknown: once sent, it is resent only while its first send is within
+  // ResendLimit(dedupe_window()); a new connection that finds it older
+  // completes `done` with kAborted "fate unknown: ..." (IsFateUnknown) and
+  // then emits a FateUnknown event (on_event), both on the I/O thread.
   void Publish(
       std::string room, switchboard::client::v1::Payload payload,
       std::string message_id,
@@ -102,6 +107,11 @@ class ClientCore {
   // (bounded by connect_timeout).
   void Close(uint16_t code, std::function<void()> done);
 
+  // The dedupe window the outbox counts with: the latest Welcome's, or
+  // options.dedupe_window (2 minutes when not positive) when that Welcome
+  // carried none or zero.
+  absl::Duration dedupe_window() const { return dedupe_window_; }
+
   std::optional<uint64_t> LastOffset(absl::string_view room) const;
   std::vector<std::string> JoinedRooms() const;
 
@@ -127,6 +137,8 @@ class ClientCore {
   const ClientOptions options_;
   const Handlers handlers_;
 
+  // Set from every Welcome; see dedupe_window().
+  absl::Duration dedupe_window_;
   uint64_t next_id_ = 1;
   RequestTracker requests_;
   Outbox outbox_;

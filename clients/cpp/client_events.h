@@ -1,8 +1,8 @@
 #ifndef SWITCHBOARD_CLIENTS_CPP_CLIENT_EVENTS_H_
 #define SWITCHBOARD_CLIENTS_CPP_CLIENT_EVENTS_H_
 
-// Plain data a Client reports besides replies: close information, counters
-// and connection lifecycle events.
+// Plain data a Client reports besides replies: close information, counters,
+// connection lifecycle events and publishes of unknown fate.
 
 #include <cstdint>
 #include <optional>
@@ -10,6 +10,8 @@
 #include <variant>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "proto/switchboard/client/v1/client.pb.h"
 
@@ -77,12 +79,39 @@ struct Rejoined {
   uint64_t offset = 0;
 };
 
+// A publish the client gave up on instead of resending it: it was sent, never
+// acked, and its first send is older than the stream's dedupe window less a
+// margin (see ResendLimit in outbox.h), so resending it under the same message
+// id could store it a second time. It may or may not be stored: look for
+// `message_id` in the room's history (messages carry their message_id), and
+// publish it again under a new id if it is not there, or drop it. Its publish
+// has already completed with `status` (IsFateUnknown). docs/delivery.md,
+// "Fate unknown".
+struct FateUnknown {
+  std::string room;
+  std::string message_id;
+  switchboard::client::v1::Payload payload;
+  // Wall-clock time of its first send.
+  absl::Time first_sent;
+  absl::Status status;
+};
+
+// How a publish given up as FateUnknown completes: kAborted, message starting
+// with this prefix (not kDeadlineExceeded: that is a publish that timed out
+// after request_timeout, which may be retried under the same id).
+inline constexpr absl::string_view kFateUnknownPrefix = "fate unknown:";
+
+inline bool IsFateUnknown(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         absl::StartsWith(status.message(), kFateUnknownPrefix);
+}
+
 // What Client::OnEvent / NextEvent report: every pushed server frame that is
 // not a room message (ephemeral, presence, going-away, left, pushed errors,
-// ...), plus the connection lifecycle.
+// ...), plus the connection lifecycle and publishes given up (FateUnknown).
 using ClientEvent =
     std::variant<switchboard::client::v1::ServerFrame, Disconnected,
-                 ReconnectFailed, Reconnected, Rejoined>;
+                 ReconnectFailed, Reconnected, Rejoined, FateUnknown>;
 
 }  // namespace client
 }  // namespace switchboard

@@ -65,6 +65,13 @@ struct ClientOptions {
   // Upper bound on one request (Join, Leave, Ping, Publish) from the call to
   // its reply, time spent waiting for a reconnect included.
   absl::Duration request_timeout = absl::Seconds(10);
+  // The stream's dedupe window to assume when the gateway's Welcome carries
+  // none (or zero); the gateway's --dedupe_window defaults to 2 minutes. A
+  // publish sent but not acked is resent with its id after a reconnect only
+  // while its first send is younger than the window less a margin (a tenth of
+  // it, at most 10 s); older, it is given up as FateUnknown (client_events.h).
+  // Zero or negative: 2 minutes.
+  absl::Duration dedupe_window = absl::Minutes(2);
 
   // Reconnect after a drop or a retryable close code, resume every joined room
   // from the last offset seen and send publishes queued meanwhile.

@@ -1,5 +1,6 @@
 #include "clients/cpp/outbox.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +13,12 @@ using ::switchboard::client::v1::ClientFrame;
 using ::switchboard::client::v1::PublishAck;
 using ::switchboard::client::v1::ServerFrame;
 
-Outbox::Outbox(boost::asio::io_context& io_context) : io_context_(io_context) {}
+absl::Duration ResendLimit(absl::Duration dedupe_window) {
+  return dedupe_window - std::min(absl::Seconds(10), dedupe_window / 10);
+}
+
+Outbox::Outbox(boost::asio::io_context& io_context, Clock clock)
+    : io_context_(io_context), clock_(std::move(clock)) {}
 
 Outbox::~Outbox() {
   in_flight_.clear();
@@ -47,6 +53,10 @@ std::vector<ClientFrame> Outbox::TakeUnsent(
   std::vector<ClientFrame> frames;
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (it->frame_id != 0) continue;
+    if (!it->first_sent.has_value()) {
+      it->first_sent = clock_();
+      it->first_sent_wall = absl::Now();
+    }
     it->frame_id = next_frame_id();
     in_flight_[it->frame_id] = it;
     ClientFrame frame;
@@ -55,6 +65,44 @@ std::vector<ClientFrame> Outbox::TakeUnsent(
     frames.push_back(std::move(frame));
   }
   return frames;
+}
+
+std::vector<FateUnknown> Outbox::GiveUpTooOld(absl::Duration resend_limit) {
+  const std::chrono::steady_clock::time_point now = clock_();
+  const auto limit = absl::ToChronoNanoseconds(resend_limit);
+  // Taken out of the live list before any callback runs: a callback may
+  // publish again or close the client.
+  EntryList old;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    auto next = std::next(it);
+    if (it->frame_id == 0 && it->first_sent.has_value() &&
+        now - *it->first_sent > limit) {
+      by_key_.erase(it->key);
+      it->timer->cancel();
+      old.splice(old.end(), entries_, it);
+    }
+    it = next;
+  }
+  std::vector<FateUnknown> given_up;
+  given_up.reserve(old.size());
+  for (const Entry& entry : old) {
+    const v1::Publish& publish = entry.publish;
+    given_up.push_back(FateUnknown{
+        publish.room(), publish.message_id(), publish.payload(),
+        entry.first_sent_wall,
+        absl::AbortedError(absl::StrCat(
+            kFateUnknownPrefix, " publish ", publish.message_id(), " to ",
+            publish.room(), " was first sent ",
+            absl::FormatDuration(absl::FromChrono(now - *entry.first_sent)),
+            " ago and never acknowledged; resending it later than ",
+            absl::FormatDuration(resend_limit),
+            " after its first send could store it twice, so it is not resent: "
+            "look for its message_id in the room's history, or publish it "
+            "again under a new message_id"))});
+  }
+  size_t i = 0;
+  for (Entry& entry : old) entry.callback(given_up[i++].status);
+  return given_up;
 }
 
 bool Outbox::Resolve(uint64_t frame_id, const ServerFrame& reply) {

@@ -10,6 +10,7 @@
 #include "clients/cpp/frame_format.h"
 #include "clients/cpp/server_status.h"
 #include "common/logging.h"
+#include "common/proto_time.h"
 
 namespace switchboard {
 namespace client {
@@ -22,10 +23,6 @@ using Placement = ClientOptions::TokenPlacement;
 
 // A GoingAway hint beyond this is treated as a gateway bug, not obeyed.
 constexpr absl::Duration kMaxGoingAwayDelay = absl::Minutes(10);
-
-absl::Duration FromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
 
 std::string UrlEncode(absl::string_view value) {
   std::string out;

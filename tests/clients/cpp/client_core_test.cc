@@ -146,6 +146,24 @@ TEST_F(ClientCoreTest, ALateReplyErrorIsReportedAsAnEvent) {
   EXPECT_EQ(error.get().error().code(), v1::ERROR_CODE_INTERNAL);
 }
 
+TEST_F(ClientCoreTest, DedupeWindowIsTheWelcomesElseTheOptionsElseTwoMinutes) {
+  ClientOptions options = Options();
+  options.dedupe_window = absl::ZeroDuration();  // not positive: 2 minutes
+  Create(options);
+  absl::Duration window;
+  io_.Run([&] { window = core_->dedupe_window(); });
+  EXPECT_EQ(window, absl::Minutes(2));
+
+  server_.SetDedupeWindow(absl::Seconds(90));
+  std::promise<absl::StatusOr<Welcome>> welcome;
+  io_.Run([&] {
+    core_->Connect([&](absl::StatusOr<Welcome> w) { welcome.set_value(w); });
+  });
+  ASSERT_TRUE(welcome.get_future().get().ok());
+  io_.Run([&] { window = core_->dedupe_window(); });
+  EXPECT_EQ(window, absl::Seconds(90));
+}
+
 }  // namespace
 }  // namespace client
 }  // namespace switchboard

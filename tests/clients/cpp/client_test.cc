@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -772,6 +773,134 @@ TEST_P(ClientTest, StopsAfterMaxReconnectAttempts) {
   EXPECT_TRUE(first->will_retry);
   EXPECT_EQ(second->attempt, 2);
   EXPECT_FALSE(second->will_retry);
+}
+
+// --- Fate unknown: the dedupe window --------------------------------------
+
+// The gateway goes away for this long after the first send of a publish, so
+// the reconnect's flush comes at least this long after that first send.
+constexpr absl::Duration kAway = absl::Milliseconds(700);
+// Resend limit 540 ms: shorter than kAway.
+constexpr absl::Duration kShortWindow = absl::Milliseconds(600);
+
+// The publish's result and the Publish frames the fake saw with its id.
+struct GoAwayOutcome {
+  absl::StatusOr<PublishAck> ack;
+  int sends = 0;
+};
+
+// Publishes "maybe" under `message_id` to "room-f". The fake withholds the ack
+// of its first send (it may or may not have been stored), pushes GoingAway
+// with reconnect_after = kAway and closes; the client reconnects after kAway.
+GoAwayOutcome PublishThenGoAway(FakeServer& server, Client& client,
+                                const std::string& message_id) {
+  auto swallowed = std::make_shared<std::atomic<bool>>(false);
+  FakeServer* fake = &server;
+  server.SetHook([fake, swallowed, message_id](int connection,
+                                               const ClientFrame& frame,
+                                               std::vector<ServerFrame>*) {
+    if (!frame.has_publish() || frame.publish().message_id() != message_id ||
+        swallowed->exchange(true)) {
+      return false;
+    }
+    ServerFrame going_away;
+    going_away.mutable_going_away()->set_reason("draining");
+    going_away.mutable_going_away()->mutable_reconnect_after()->set_nanos(
+        static_cast<int32_t>(absl::ToInt64Nanoseconds(kAway)));
+    fake->Push(connection, going_away);
+    fake->Close(connection, v1::CLOSE_CODE_GOING_AWAY, "draining");
+    return true;  // no ack
+  });
+  GoAwayOutcome outcome;
+  outcome.ack = client.Publish("room-f", TextPayload("maybe"), message_id);
+  // The Pong proves the fake read everything the client sent before it.
+  EXPECT_TRUE(client.Ping().ok());
+  for (const FakeServer::Frame& frame : server.frames()) {
+    if (frame.frame.has_publish() &&
+        frame.frame.publish().message_id() == message_id) {
+      ++outcome.sends;
+    }
+  }
+  return outcome;
+}
+
+TEST_P(ClientTest, UnackedPublishOlderThanTheWindowIsNotResentButReported) {
+  // The reconnect's Welcome decides, not the first one.
+  server_.SetDedupeWindow(absl::Minutes(1));
+  Client client(ReconnectingOptions());
+  ASSERT_TRUE(client.Connect().ok());
+  ASSERT_TRUE(client.Join("room-f").ok());
+  server_.SetDedupeWindow(kShortWindow);
+  const absl::Time before = absl::Now();
+
+  GoAwayOutcome outcome = PublishThenGoAway(server_, client, "id-old");
+  EXPECT_EQ(outcome.ack.status().code(), absl::StatusCode::kAborted)
+      << outcome.ack.status();
+  EXPECT_TRUE(IsFateUnknown(outcome.ack.status())) << outcome.ack.status();
+  EXPECT_TRUE(absl::StrContains(outcome.ack.status().message(), "id-old"));
+  EXPECT_EQ(outcome.sends, 1);  // never resent under its id
+
+  std::optional<FateUnknown> fate = NextEventOf<FateUnknown>(client);
+  ASSERT_TRUE(fate.has_value());
+  EXPECT_EQ(fate->room, "room-f");
+  EXPECT_EQ(fate->message_id, "id-old");
+  EXPECT_EQ(fate->payload.text(), "maybe");
+  EXPECT_EQ(fate->status, outcome.ack.status());
+  EXPECT_GE(fate->first_sent, before);
+  EXPECT_LE(fate->first_sent, absl::Now() - kAway);
+
+  // What the app does next: not in the room, so publish it under a new id.
+  absl::StatusOr<PublishAck> again =
+      client.Publish("room-f", fate->payload, "id-new");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->duplicate());
+  std::optional<Message> message = NextMessage(client);
+  ASSERT_TRUE(message.has_value());
+  EXPECT_EQ(message->message_id(), "id-new");
+}
+
+TEST_P(ClientTest, UnackedPublishWithinTheWindowIsResentWithTheSameId) {
+  server_.SetDedupeWindow(absl::Minutes(1));
+  ClientOptions options = ReconnectingOptions();
+  options.dedupe_window = kShortWindow;  // the Welcome's window wins
+  Client client(options);
+  ASSERT_TRUE(client.Connect().ok());
+
+  GoAwayOutcome outcome = PublishThenGoAway(server_, client, "id-young");
+  ASSERT_TRUE(outcome.ack.ok()) << outcome.ack.status();
+  EXPECT_EQ(outcome.ack->message_id(), "id-young");
+  EXPECT_FALSE(outcome.ack->duplicate());  // the first send was not stored
+  EXPECT_EQ(outcome.sends, 2);
+  EXPECT_FALSE(NextEventOf<FateUnknown>(client, absl::ZeroDuration()));
+}
+
+TEST_P(ClientTest, WithoutAWindowInWelcomeTheOptionDecides) {
+  // Absent, then zero: both mean "not announced".
+  for (std::optional<absl::Duration> announced :
+       {std::optional<absl::Duration>(), std::optional(absl::ZeroDuration())}) {
+    SCOPED_TRACE(announced.has_value() ? "zero" : "absent");
+    server_.SetDedupeWindow(announced);
+    ClientOptions options = ReconnectingOptions();
+    options.dedupe_window = kShortWindow;
+    Client client(options);
+    ASSERT_TRUE(client.Connect().ok());
+    const std::string id = announced.has_value() ? "id-zero" : "id-absent";
+    GoAwayOutcome outcome = PublishThenGoAway(server_, client, id);
+    EXPECT_TRUE(IsFateUnknown(outcome.ack.status())) << outcome.ack.status();
+    EXPECT_EQ(outcome.sends, 1);
+    std::optional<FateUnknown> fate = NextEventOf<FateUnknown>(client);
+    ASSERT_TRUE(fate.has_value());
+    EXPECT_EQ(fate->message_id, id);
+  }
+}
+
+TEST_P(ClientTest, WithoutAWindowAnywhereTwoMinutesAreAssumed) {
+  EXPECT_EQ(ClientOptions().dedupe_window, absl::Minutes(2));
+  Client client(ReconnectingOptions());
+  ASSERT_TRUE(client.Connect().ok());
+  GoAwayOutcome outcome = PublishThenGoAway(server_, client, "id-default");
+  ASSERT_TRUE(outcome.ack.ok()) << outcome.ack.status();
+  EXPECT_EQ(outcome.sends, 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(BothFormats, ClientTest,

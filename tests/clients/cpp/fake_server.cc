@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "boost/asio/post.hpp"
+#include "common/proto_time.h"
 
 namespace switchboard {
 namespace client {
@@ -108,6 +109,11 @@ void FakeServer::WithholdWelcome(bool withhold) {
 void FakeServer::SetRecovered(bool recovered) {
   absl::MutexLock lock(&mu_);
   recovered_ = recovered;
+}
+
+void FakeServer::SetDedupeWindow(std::optional<absl::Duration> window) {
+  absl::MutexLock lock(&mu_);
+  dedupe_window_ = window;
 }
 
 void FakeServer::SetReplayOverlap(int messages) {
@@ -413,6 +419,10 @@ v1::Welcome FakeServer::MakeWelcome(int connection,
   welcome.set_session_id(session_id);
   welcome.set_user_id("user-1");
   welcome.set_gateway_id("fake-gateway");
+  absl::MutexLock lock(&mu_);
+  if (dedupe_window_.has_value()) {
+    ToProto(*dedupe_window_, welcome.mutable_dedupe_window());
+  }
   return welcome;
 }
 

@@ -36,7 +36,9 @@ namespace testing {
 //    Ping -> Pong;
 //  - levers for tests: a hook that answers frames instead, pushes, closes with
 //    any code, drops without a close frame, declined upgrades, no Welcome,
-//    Joined.recovered = false, replays that overlap (duplicates).
+//    Joined.recovered = false, replays that overlap (duplicates), the
+//    Welcome's dedupe_window (unlike the gateway, the fake's own dedupe by
+//    message id never expires: tests see every Publish in frames()).
 //
 // Thread-safe: the levers may be called from any thread; they run on the
 // server thread and return once done. The hook runs on the server thread.
@@ -85,6 +87,9 @@ class FakeServer {
   void SetReplayOverlap(int messages);
   // Replays and history as one MessageBatch instead of single messages.
   void SetBatchReplay(bool batch);
+  // Welcome.dedupe_window of every Welcome from now on; nullopt (the
+  // default): the field is left out.
+  void SetDedupeWindow(std::optional<absl::Duration> window);
 
   // --- Levers ---------------------------------------------------------------
   // Stores a message in `room` as if published by the control plane and
@@ -173,6 +178,7 @@ class FakeServer {
   bool recovered_ ABSL_GUARDED_BY(mu_) = true;
   int replay_overlap_ ABSL_GUARDED_BY(mu_) = 0;
   bool batch_replay_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<absl::Duration> dedupe_window_ ABSL_GUARDED_BY(mu_);
   // Observations.
   int upgraded_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_offset_ ABSL_GUARDED_BY(mu_) = 1;

@@ -1,7 +1,9 @@
 #include "clients/cpp/outbox.h"
 
+#include <chrono>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "boost/asio/io_context.hpp"
 #include "clients/cpp/server_status.h"
 #include "gtest/gtest.h"
@@ -39,8 +41,12 @@ class OutboxTest : public ::testing::Test {
     };
   }
 
+  // Moves the outbox's clock on.
+  void Advance(absl::Duration d) { now_ += absl::ToChronoNanoseconds(d); }
+
   boost::asio::io_context io_context_;
-  Outbox outbox_{io_context_};
+  std::chrono::steady_clock::time_point now_{std::chrono::hours(1)};
+  Outbox outbox_{io_context_, [this] { return now_; }};
   uint64_t next_id_ = 100;
   std::vector<absl::StatusOr<PublishAck>> results_;
 };
@@ -110,6 +116,83 @@ TEST_F(OutboxTest, FailAllAndUnexpectedReplies) {
   EXPECT_EQ(results_[2].status().code(), absl::StatusCode::kCancelled);
   io_context_.run();  // cancelled timers complete without effect
   EXPECT_EQ(results_.size(), 3u);
+}
+
+TEST(ResendLimitTest, IsTheWindowLessATenthAtMostTenSeconds) {
+  EXPECT_EQ(ResendLimit(absl::Minutes(2)), absl::Seconds(110));
+  EXPECT_EQ(ResendLimit(absl::Seconds(50)), absl::Seconds(45));
+  EXPECT_EQ(ResendLimit(absl::Milliseconds(600)), absl::Milliseconds(540));
+}
+
+TEST_F(OutboxTest, ResendsUnderTheSameIdWithinTheLimitFromTheFirstSend) {
+  outbox_.Add(MakePublish("a"), absl::Hours(1), Record());
+  ASSERT_EQ(outbox_.TakeUnsent(Ids()).size(), 1u);
+  outbox_.RequeueInFlight();
+  Advance(absl::Seconds(60));
+  EXPECT_TRUE(outbox_.GiveUpTooOld(absl::Seconds(100)).empty());
+  ASSERT_EQ(outbox_.TakeUnsent(Ids()).size(), 1u);  // resent at 60 s
+  outbox_.RequeueInFlight();
+  // 101 s after the first send (41 s after the resend): the first send counts.
+  Advance(absl::Seconds(41));
+  std::vector<FateUnknown> given_up = outbox_.GiveUpTooOld(absl::Seconds(100));
+  ASSERT_EQ(given_up.size(), 1u);
+  EXPECT_TRUE(outbox_.TakeUnsent(Ids()).empty());
+  EXPECT_EQ(outbox_.size(), 0u);
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_EQ(results_[0].status(), given_up[0].status);
+  EXPECT_TRUE(IsFateUnknown(results_[0].status())) << results_[0].status();
+}
+
+TEST_F(OutboxTest, GivesUpOnlyPublishesWaitingForAResend) {
+  const absl::Time before = absl::Now();
+  v1::Publish old = MakePublish("old");
+  old.mutable_payload()->set_text("maybe stored");
+  outbox_.Add(old, absl::Hours(1), Record());
+  ASSERT_EQ(outbox_.TakeUnsent(Ids()).size(), 1u);
+  const absl::Time after = absl::Now();
+  outbox_.RequeueInFlight();  // dropped before the ack
+  outbox_.Add(MakePublish("never-sent"), absl::Hours(1), Record());
+  Advance(absl::Minutes(5));
+
+  std::vector<FateUnknown> given_up = outbox_.GiveUpTooOld(absl::Seconds(1));
+  ASSERT_EQ(given_up.size(), 1u);
+  EXPECT_EQ(given_up[0].room, "room");
+  EXPECT_EQ(given_up[0].message_id, "old");
+  EXPECT_EQ(given_up[0].payload.text(), "maybe stored");
+  EXPECT_GE(given_up[0].first_sent, before);
+  EXPECT_LE(given_up[0].first_sent, after);
+  EXPECT_EQ(given_up[0].status.code(), absl::StatusCode::kAborted);
+  EXPECT_TRUE(absl::StartsWith(given_up[0].status.message(),
+                               "fate unknown: publish old to room"))
+      << given_up[0].status;
+  ASSERT_EQ(results_.size(), 1u);
+  EXPECT_TRUE(IsFateUnknown(results_[0].status()));
+
+  // Never sent: it goes now, and its clock starts now.
+  std::vector<ClientFrame> frames = outbox_.TakeUnsent(Ids());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].publish().message_id(), "never-sent");
+  // In flight on the current connection: still waiting for its ack.
+  Advance(absl::Minutes(5));
+  EXPECT_TRUE(outbox_.GiveUpTooOld(absl::Seconds(1)).empty());
+  EXPECT_TRUE(outbox_.Resolve(frames[0].id(), Ack(frames[0].id(), 4)));
+  ASSERT_EQ(results_.size(), 2u);
+  EXPECT_EQ(results_[1]->offset(), 4u);
+}
+
+TEST_F(OutboxTest, AFateUnknownCallbackMayPublishAgainUnderANewId) {
+  outbox_.Add(MakePublish("old"), absl::Hours(1),
+              [this](absl::StatusOr<PublishAck> result) {
+                results_.push_back(result);
+                outbox_.Add(MakePublish("new"), absl::Hours(1), Record());
+              });
+  outbox_.TakeUnsent(Ids());
+  outbox_.RequeueInFlight();
+  Advance(absl::Seconds(2));
+  EXPECT_EQ(outbox_.GiveUpTooOld(absl::Seconds(1)).size(), 1u);
+  std::vector<ClientFrame> frames = outbox_.TakeUnsent(Ids());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].publish().message_id(), "new");
 }
 
 }  // namespace
