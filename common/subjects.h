@@ -40,6 +40,9 @@ class Subjects {
   const std::string& StreamName() const { return stream_; }
   // The KV bucket of bans (bus.v1.Ban by user): "SB_BANS" for prefix "sb".
   std::string BansBucket() const { return bucket_prefix_ + "BANS"; }
+  // The KV bucket of live gateways (each one's latest bus.v1.GatewayHeartbeat,
+  // by gateway id): "SB_GATEWAYS".
+  std::string GatewaysBucket() const { return bucket_prefix_ + "GATEWAYS"; }
   const std::string& prefix() const { return prefix_; }
 
  private:

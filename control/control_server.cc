@@ -88,6 +88,8 @@ absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(ControlOptio
   self->watches_.Start(self->nats_.get(), self->history_reader_.get(), self->pool_.get());
 
   if (absl::Status s = self->ProvisionStream(); !s.ok()) return s;
+  // As with the stream: with NATS up, start ready (the load is one read).
+  if (self->nats_->connected()) self->directory_->WaitLoaded(absl::Now() + absl::Seconds(5));
 
   ControlServiceBackends backends;
   backends.auth = self->auth_.get();
@@ -212,6 +214,7 @@ absl::Status ControlServer::Readiness() const {
   if (stopped_) return absl::UnavailableError("stopping");
   if (!nats_->connected()) return absl::UnavailableError("not connected to NATS");
   if (!stream_ready_) return absl::UnavailableError("persisted-rooms stream not provisioned yet");
+  if (!directory_->loaded()) return absl::UnavailableError("gateway directory not loaded yet");
   return absl::OkStatus();
 }
 

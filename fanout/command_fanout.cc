@@ -46,6 +46,11 @@ CommandFanout::CommandFanout(NatsConnection* nats, Subjects subjects,
 
 absl::StatusOr<FanoutResult> CommandFanout::Send(Command command, absl::Time deadline) const {
   if (!nats_->connected()) return absl::UnavailableError("not connected to NATS");
+  // Without the directory's bucket a fresh process would stop waiting at the
+  // gateways it happened to hear already, and answer partially without knowing.
+  if (!directory_->WaitLoaded(deadline)) {
+    return absl::UnavailableError("the gateway directory is not loaded from NATS yet; retry");
+  }
   if (command.command_id().empty()) command.set_command_id(RandomId());
 
   natsInbox* raw_inbox = nullptr;

@@ -65,7 +65,10 @@ std::vector<T> OnEveryWorker(const std::vector<Worker*>& workers,
 CommandHandler::CommandHandler(GatewayContext& ctx, std::vector<Worker*> workers,
                                absl::Duration heartbeat_interval,
                                const fanout::GatewayDirectory* directory)
-    : ctx_(ctx), workers_(std::move(workers)), heartbeat_interval_(heartbeat_interval) {
+    : ctx_(ctx),
+      workers_(std::move(workers)),
+      heartbeat_interval_(heartbeat_interval),
+      directory_(directory) {
   if (directory != nullptr) peers_.emplace(directory, ctx_.options->gateway_id);
 }
 
@@ -86,6 +89,12 @@ absl::Status CommandHandler::Start() {
 void CommandHandler::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();
   if (heartbeat_.joinable()) heartbeat_.join();
+  if (registered_.exchange(false) && ctx_.nats->connected()) {
+    // Gone on purpose: nobody should wait for this gateway's answers.
+    if (fanout::KvBucket* bucket = directory_->bucket()) {
+      bucket->Delete(fanout::KvBucket::EncodeKey(ctx_.options->gateway_id)).IgnoreError();
+    }
+  }
   if (all_ != nullptr) {
     natsSubscription_Unsubscribe(all_);
     natsSubscription_Destroy(all_);
@@ -251,19 +260,40 @@ bv1::GatewayInfo CommandHandler::Info() {
 
 void CommandHandler::HeartbeatLoop() {
   const std::string subject = ctx_.subjects.Heartbeat();
+  const std::string key = fanout::KvBucket::EncodeKey(ctx_.options->gateway_id);
+  absl::Time next_beat = absl::InfinitePast();
   do {
-    if (ctx_.nats->connected()) {
+    const absl::Time now = absl::Now();
+    if (ctx_.nats->connected() && (now >= next_beat || !registered_.load())) {
+      next_beat = now + heartbeat_interval_;
       bv1::GatewayHeartbeat hb;
       *hb.mutable_info() = Info();
-      hb.mutable_interval()->set_seconds(absl::ToInt64Seconds(heartbeat_interval_));
-      hb.mutable_interval()->set_nanos(static_cast<int32_t>(
-          absl::ToInt64Nanoseconds(heartbeat_interval_ % absl::Seconds(1))));
+      ToProto(heartbeat_interval_, hb.mutable_interval());
       const std::string data = hb.SerializeAsString();
       natsConnection_Publish(ctx_.nats->raw(), subject.c_str(), data.data(),
                              static_cast<int>(data.size()));
+      // The directory's bucket: what a process that starts later reads first.
+      if (fanout::KvBucket* bucket = directory_ != nullptr ? directory_->bucket() : nullptr) {
+        absl::Status s = bucket->Put(key, data).status();
+        if (s.ok()) {
+          registered_.store(true);
+          register_failed_ = false;
+        } else if (!register_failed_) {
+          register_failed_ = true;
+          SB_LOG_WARN("heartbeat not written to {}: {}", bucket->name(), s.ToString());
+        }
+      }
     }
     WatchCluster();
-  } while (!stop_.WaitForNotificationWithTimeout(heartbeat_interval_));
+    // Until registered, look again soon: readiness waits for it.
+    absl::Duration wait = heartbeat_interval_;
+    if (!registered_.load()) {
+      wait = std::min(heartbeat_interval_, absl::Milliseconds(50));
+    } else if (next_beat > absl::Now()) {
+      wait = next_beat - absl::Now();
+    }
+    if (stop_.WaitForNotificationWithTimeout(wait)) break;
+  } while (true);
 }
 
 void CommandHandler::WatchCluster() {

@@ -42,6 +42,10 @@ class CommandHandler {
   absl::Status Start();
   void Stop();
 
+  // True once this gateway's heartbeat is in the directory's bucket: from then
+  // on every process that loads the directory waits for this gateway.
+  bool registered() const { return registered_.load(); }
+
   // Carries out one command and fills its reply (used by tests too).
   switchboard::bus::v1::CommandReply Execute(const switchboard::bus::v1::Command& command);
 
@@ -61,6 +65,9 @@ class CommandHandler {
   absl::Notification stop_;
   std::thread heartbeat_;
   std::optional<PeerMonitor> peers_;
+  const fanout::GatewayDirectory* directory_;
+  std::atomic<bool> registered_{false};
+  bool register_failed_ = false;  // heartbeat thread only: log once per outage
   absl::Time disconnected_since_ = absl::InfinitePast();
 };
 

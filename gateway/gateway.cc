@@ -208,6 +208,11 @@ absl::Status Gateway::Readiness() const {
   if (!stream_ready_.load()) return absl::UnavailableError("rooms stream not provisioned");
   // Until then a banned user could connect.
   if (!ban_sync_->loaded()) return absl::UnavailableError("bans not loaded from NATS yet");
+  // Until then presence queries could miss gateways, and others miss this one.
+  if (!directory_->loaded()) return absl::UnavailableError("gateway directory not loaded yet");
+  if (!commands_->registered()) {
+    return absl::UnavailableError("not registered in the gateway directory yet");
+  }
   return absl::OkStatus();
 }
 

@@ -111,7 +111,8 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
     frame.set_id(request.reply_id);
     frame.mutable_joined()->set_room(request.room);
     frame.mutable_joined()->set_kind(cv1::ROOM_KIND_EPHEMERAL);
-    frame.mutable_joined()->set_recovered(!request.since_offset.has_value());
+    // Nothing of an ephemeral room is ever recovered (recovered is for resumes).
+    frame.mutable_joined()->set_recovered(false);
     conn->session().SendFrame(frame, MessageClass::kControl);
     Announce(*room, room->members.back());
     return;
@@ -146,7 +147,8 @@ void LocalRooms::Join(Connection* conn, JoinRequest request) {
     auto* joined = frame.mutable_joined();
     joined->set_room(request.room);
     joined->set_offset(start->latest);
-    joined->set_recovered(start->recovered);
+    // A resume's answer only (protocol.md §5.3): a plain join recovers nothing.
+    joined->set_recovered(request.since_offset.has_value() && start->recovered);
     joined->set_kind(cv1::ROOM_KIND_PERSISTED);
     session.SendFrame(frame, MessageClass::kControl);
     rooms.Announce(room, *member);

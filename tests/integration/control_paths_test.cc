@@ -480,11 +480,9 @@ TEST_F(SbctlTest, BroadcastWhereOneRoomFailsExitsNonZero) {
   std::optional<cv1::Message> latest = Latest("news");
   ASSERT_TRUE(latest.has_value());
   EXPECT_EQ(latest->message_id(), "partial-1") << "the valid room was not published";
-  EXPECT_NE(result.exit_code, 0)
-      << "BUG: sbctl broadcast exits 0 although a room's result is an error "
-         "(tools/sbctl/sbctl.cc, Sbctl::Broadcast returns the call's OK status without "
-         "looking at the per-room results); output:\n"
-      << result.output;
+  EXPECT_EQ(result.exit_code, 1) << "a broadcast with a failed room must exit 1; output:\n"
+                                 << result.output;
+  EXPECT_TRUE(absl::StrContains(result.output, "1 of 2 rooms failed")) << result.output;
 }
 
 TEST_F(SbctlTest, SubscribeAndUnsubscribeJoinAndRemoveTheUsersConnections) {

@@ -137,6 +137,7 @@ TEST_F(GatewayTest, JoinPublishAndDeliveryAcrossGatewaysAndFormats) {
   auto joined = bob->Join("chat:deliver");
   ASSERT_TRUE(joined.ok()) << joined.status();
   EXPECT_EQ(joined->kind(), cv1::ROOM_KIND_PERSISTED);
+  EXPECT_FALSE(joined->recovered()) << "a plain join is not a resume (protocol.md §5.3)";
 
   auto ack = alice->Publish("chat:deliver", TextPayload("hello"), "msg-1");
   ASSERT_TRUE(ack.ok()) << ack.status();
@@ -176,6 +177,7 @@ TEST_F(GatewayTest, EphemeralRoomsAndTypingAreNotStored) {
   auto joined = alice->Join("eph:cursor-room");
   ASSERT_TRUE(joined.ok()) << joined.status();
   EXPECT_EQ(joined->kind(), cv1::ROOM_KIND_EPHEMERAL);
+  EXPECT_FALSE(joined->recovered()) << "nothing of an ephemeral room is recovered";
   ASSERT_TRUE(bob->Join("eph:cursor-room").ok());
   auto ack = bob->Publish("eph:cursor-room", TextPayload("x=1"));
   ASSERT_TRUE(ack.ok()) << ack.status();

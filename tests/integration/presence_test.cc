@@ -266,9 +266,13 @@ TEST_F(PresenceTest, AKilledGatewaysMembersVanishWithinTheBound) {
 
   const absl::Time killed_at = absl::Now();
   gw_b_->Kill();
-  // The observer is told (no LEAVE can come from a dead gateway) ...
-  ASSERT_TRUE(Observe(*observer, tracker, [&] { return tracker.connections() == 1; },
-                      absl::Seconds(10)));
+  // The observer is told (no LEAVE can come from a dead gateway) within the
+  // documented bound (docs/operations.md: 3 missed heartbeats plus at most
+  // one more interval), plus one heartbeat of the observer's own and 750 ms of
+  // scheduling slack for a shared 2-core machine running tests in parallel.
+  const absl::Duration deadline = kLostBound + kHeartbeat + absl::Milliseconds(750);
+  ASSERT_TRUE(Observe(*observer, tracker, [&] { return tracker.connections() == 1; }, deadline))
+      << "members of a killed gateway still listed after " << absl::FormatDuration(deadline);
   const absl::Duration took = absl::Now() - killed_at;
   std::printf("gateway lost after %s (bound %s + one heartbeat)\n",
               absl::FormatDuration(took).c_str(), absl::FormatDuration(kLostBound).c_str());

@@ -140,6 +140,11 @@ int Sbctl::Run(const std::vector<std::string>& args) {
   } else {
     status = UsageError(absl::StrCat("unknown command \"", command, "\""));
   }
+  if (status.ok() && !partial_failure_.empty()) {
+    // The call went through, but not for everything it asked (broadcast).
+    err_ << "sbctl: " << command << ": " << partial_failure_ << "\n";
+    return 1;
+  }
   if (status.ok()) return 0;
   if (usage_error_) {
     err_ << "sbctl: " << status.error_message() << "\n\n" << kUsage;
@@ -189,6 +194,12 @@ grpc::Status Sbctl::Broadcast(const Args& args) {
   auto ctx = Context(true);
   grpc::Status status = stub_->Broadcast(ctx.get(), request, &response);
   if (!status.ok()) return status;
+  int failed = 0;
+  for (const auto& result : response.results()) failed += result.has_ack() ? 0 : 1;
+  if (failed > 0) {
+    partial_failure_ = absl::StrCat(failed, " of ", response.results_size(),
+                                    " rooms failed; the others were published");
+  }
   if (options_.json) {
     out_ << ToJsonLine(response) << "\n";
     return status;

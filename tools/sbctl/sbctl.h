@@ -90,6 +90,9 @@ class Sbctl {
   std::ostream& out_;
   std::ostream& err_;
   bool usage_error_ = false;
+  // Set by a command whose call succeeded only in part (a broadcast with a
+  // failed room): reported on stderr, exit code 1.
+  std::string partial_failure_;
 };
 
 }  // namespace switchboard::sbctl
