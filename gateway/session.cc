@@ -97,7 +97,6 @@ void Session::OnFrame(ws::Opcode type, absl::string_view payload) {
   cv1::ClientFrame frame;
   absl::Status status = DecodeClientFrame(payload, conn_.format(), &frame);
   if (!status.ok()) {
-    const auto& limits = conn_.worker().ctx().options->limits;
     if (!bad_frames_.TryTake(conn_.worker().NowMicros())) {
       return conn_.Close(Code(cv1::CLOSE_CODE_BAD_FRAMES), "too many bad frames");
     }
